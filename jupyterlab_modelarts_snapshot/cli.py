@@ -1,0 +1,210 @@
+"""``jupyter modelarts-snapshot``: save, follow and list image saves from a terminal or a script.
+
+It reads the same Jupyter config files and environment as the server extension, applies the
+same rules and keeps the same job records, so a save started here shows in JupyterLab too.
+
+Exit codes: 0 saved or accepted; 1 the save failed; 2 invalid input; 3 not ready (see
+``doctor``); 4 another save is unfinished; 5 ModelArts refused; 6 ModelArts did not answer;
+7 no such save.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any, Optional
+
+from jupyter_core.application import JupyterApp
+
+from . import emulator
+from .app import build_service
+from .client import CredentialsRejected, ModelArtsError, UpstreamError, UpstreamTimeout, UpstreamUnreachable
+from .config import ModelArtsSnapshot
+from .jobs import FAILED, FINISHED, NotReady, SaveInProgress
+from .rules import InvalidInput
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_NOT_READY, EXIT_BUSY, EXIT_REFUSED, EXIT_NO_ANSWER, EXIT_UNKNOWN = range(8)
+
+
+class _ConfigLoader(JupyterApp):
+    """Loads ``c.ModelArtsSnapshot`` from the Jupyter server config files and the command line."""
+
+    name = "jupyter-modelarts-snapshot"
+    config_file_name = "jupyter_server_config"
+    classes = [ModelArtsSnapshot]
+
+
+def load_settings(config_args: list[str]) -> ModelArtsSnapshot:
+    loader = _ConfigLoader()
+    loader.initialize(config_args)
+    return ModelArtsSnapshot(config=loader.config)
+
+
+def _human_size(size_kb: Optional[int]) -> str:
+    if not size_kb:
+        return "-"
+    size = float(size_kb)
+    for unit in ("KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.1f} {unit}"
+        size /= 1024
+    return "-"
+
+
+def _describe_job(job: dict[str, Any]) -> str:
+    lines = [
+        f"{job['name']}:{job['tag']} in {job['namespace']}  [{job['status']}]",
+        f"  id:       {job['id']}",
+        f"  started:  {job['created_at']}",
+    ]
+    if job.get("status_message"):
+        lines.append(f"  message:  {job['status_message']}")
+    if job.get("finished_at"):
+        lines.append(f"  finished: {job['finished_at']}")
+    if job.get("swr_path"):
+        lines.append(f"  image:    {job['swr_path']}  ({_human_size(job.get('size_kb'))})")
+        if job["status"] == "ACTIVE":
+            lines.append(f"  pull:     docker pull {job['swr_path']}")
+    return "\n".join(lines)
+
+
+class Output:
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def result(self, data: Any, text: str) -> None:
+        print(json.dumps(data, indent=2) if self.as_json else text)
+
+    def error(self, code: int, message: str, **extra: Any) -> int:
+        if self.as_json:
+            print(json.dumps({"error": message, "exit_code": code, **extra}, indent=2))
+        else:
+            print(f"error: {message}", file=sys.stderr)
+        return code
+
+
+async def _save(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
+    body = {"name": args.name, "namespace": args.namespace}
+    for key in ("tag", "description", "workspace_id"):
+        if getattr(args, key) is not None:
+            body[key] = getattr(args, key)
+    service = build_service(settings)
+    try:
+        job = await service.start_save(body)
+        if not out.as_json:
+            print(f"Save started. The instance is paused while ModelArts saves it.\n{_describe_job(job)}")
+        if args.wait:
+            job = await service.wait(job["id"])
+        if out.as_json:
+            out.result(job, "")
+        elif args.wait:
+            print(_describe_job(job))
+        return EXIT_FAILED if job["status"] in FAILED else EXIT_OK
+    except InvalidInput as error:
+        return out.error(EXIT_INVALID, f"{error.field}: {error.message}", field=error.field)
+    except NotReady as error:
+        return out.error(EXIT_NOT_READY, error.message, problems=error.problems)
+    except SaveInProgress as error:
+        return out.error(EXIT_BUSY, error.message, job=error.job)
+    except CredentialsRejected as error:
+        return out.error(EXIT_REFUSED, error.message, error_code=error.error_code)
+    except ModelArtsError as error:
+        return out.error(EXIT_REFUSED, error.message, upstream_status=error.status, error_code=error.error_code, error_msg=error.error_msg)
+    except (UpstreamTimeout, UpstreamUnreachable) as error:
+        return out.error(EXIT_NO_ANSWER, error.message)
+    except UpstreamError as error:
+        return out.error(EXIT_REFUSED, error.message)
+    finally:
+        await service.close()
+
+
+async def _status(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
+    service = build_service(settings)
+    try:
+        job = service.store.get(args.id)
+        if job is None:
+            return out.error(EXIT_UNKNOWN, f"No save with ID '{args.id}' is recorded here; 'list' shows them.")
+        if job["status"] not in FINISHED:
+            try:
+                job = await service.refresh(job)
+            except UpstreamError as error:
+                print(f"warning: showing the last known state: {error}", file=sys.stderr)
+        out.result(job, _describe_job(job))
+        return EXIT_FAILED if job["status"] in FAILED else EXIT_OK
+    finally:
+        await service.close()
+
+
+async def _list(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
+    service = build_service(settings)
+    try:
+        jobs = service.history()
+        text = "\n".join(_describe_job(job) for job in jobs) or "No saves recorded for this instance."
+        out.result({"images": jobs}, text)
+        return EXIT_OK
+    finally:
+        await service.close()
+
+
+async def _doctor(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
+    service = build_service(settings)
+    try:
+        info = await service.instance()
+    finally:
+        await service.close()
+    lines = [
+        f"Notebook instance: {info['notebook_id'] or 'unknown'}"
+        + (f" (from {info['notebook_id_source']})" if info["notebook_id_source"] else ""),
+        f"Project:           {info['project_id'] or 'unknown'}",
+        f"Region:            {info['region'] or 'unknown'}",
+        f"Endpoint:          {info['endpoint'] or 'unknown'}",
+        f"Credentials:       {info['credentials'] or 'none found'}",
+        f"Save records:      {settings.state_dir}",
+        "Ready to save an image." if info["ready"] else "Not ready:",
+    ]
+    lines += [f"  - {problem}" for problem in info["problems"]]
+    out.result(info, "\n".join(lines))
+    return EXIT_OK if info["ready"] else EXIT_NOT_READY
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jupyter modelarts-snapshot",
+        description="Save this ModelArts notebook instance as an image, and follow the save.",
+        epilog="Any --ModelArtsSnapshot.<setting>=<value> is applied like in a Jupyter config file. "
+        "Exit codes: 0 ok, 1 save failed, 2 invalid input, 3 not ready, 4 another save unfinished, "
+        "5 ModelArts refused, 6 ModelArts did not answer, 7 no such save.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    save = commands.add_parser("save", help="save this instance as an image")
+    save.add_argument("--name", required=True, help="image name, e.g. pytorch-env")
+    save.add_argument("--namespace", required=True, help="SWR organization to save into")
+    save.add_argument("--tag", help="image tag (default: the current UTC date and time)")
+    save.add_argument("--description", help="what this image is for")
+    save.add_argument("--workspace-id", dest="workspace_id", help="ModelArts workspace (default 0)")
+    save.add_argument("--wait", action="store_true", help="follow the save until it ends")
+    status = commands.add_parser("status", help="show one save")
+    status.add_argument("id", help="image ID printed by 'save' or 'list'")
+    commands.add_parser("list", help="list this instance's saves, newest first")
+    commands.add_parser("doctor", help="say what the extension knows and what is missing")
+    emulator.build_parser(commands.add_parser("emulator", help="run the local ModelArts emulator"))
+    for sub in (save, status, commands.choices["list"], commands.choices["doctor"]):
+        sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    config_args = [arg for arg in argv if arg.startswith("--ModelArtsSnapshot.")]
+    args = build_parser().parse_args([arg for arg in argv if arg not in config_args])
+    if args.command == "emulator":
+        return emulator.run(args)
+    settings = load_settings(config_args)
+    commands = {"save": _save, "status": _status, "list": _list, "doctor": _doctor}
+    return asyncio.run(commands[args.command](args, settings, Output(args.json)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

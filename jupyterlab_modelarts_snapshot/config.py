@@ -1,0 +1,142 @@
+"""The ``ModelArtsSnapshot`` configurable: where ModelArts is and which instance this is.
+
+Every trait can be set as ``c.ModelArtsSnapshot.<trait>`` in a Jupyter config file or
+``--ModelArtsSnapshot.<trait>=`` on the command line; where an environment variable fits, it
+is the fallback, and config wins.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from pathlib import Path
+from typing import Any, Optional
+
+from jupyter_core.paths import jupyter_data_dir
+from traitlets import Float, Unicode, default
+from traitlets.config import Configurable
+
+# ModelArts endpoints by region (Huawei Cloud's public endpoint table).
+_REGIONS_ON_COM = (
+    "cn-north-1 cn-north-2 cn-north-4 cn-north-9 cn-north-11 cn-north-12 cn-south-1 cn-east-3 "
+    "cn-east-4 cn-southwest-2 cn-southwest-3 ap-southeast-2 ap-southeast-3 ap-southeast-4 "
+    "la-south-2 la-north-2 af-south-1 af-north-1 tr-west-1 me-east-1 sa-brazil-1"
+).split()
+REGION_ENDPOINTS = {region: f"https://modelarts.{region}.myhuaweicloud.com" for region in _REGIONS_ON_COM}
+REGION_ENDPOINTS["ap-southeast-1"] = "https://modelarts.ap-southeast-1.myhuaweicloud.cn"
+
+METADATA_SERVICE = "http://169.254.169.254"
+WORK_VOLUME = Path("/home/ma-user/work")
+_UUID_IN_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+def _env(name: str) -> str:
+    return os.environ.get(name, "").strip()
+
+
+class ModelArtsSnapshot(Configurable):
+    """Settings shared by the server extension and the CLI."""
+
+    region = Unicode(
+        help="Huawei Cloud region, e.g. cn-north-4. Falls back to MODELARTS_REGION, "
+        "then HUAWEICLOUD_SDK_REGION."
+    ).tag(config=True)
+    endpoint = Unicode(
+        help="ModelArts API endpoint. Falls back to MODELARTS_ENDPOINT, then "
+        "HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION>, then the region's public endpoint."
+    ).tag(config=True)
+    iam_endpoint = Unicode(
+        help="IAM endpoint. Falls back to HUAWEICLOUD_SDK_IAM_ENDPOINT, then the region's."
+    ).tag(config=True)
+    project_id = Unicode(
+        help="Huawei Cloud project ID. Falls back to HUAWEICLOUD_SDK_PROJECT_ID, then the "
+        "project of the credentials (profile file or the modelarts SDK session)."
+    ).tag(config=True)
+    notebook_id = Unicode(
+        help="ID of this notebook instance. Falls back to MODELARTS_NOTEBOOK_ID, then to the "
+        "UUID found in the server's base URL or in the hostname."
+    ).tag(config=True)
+    workspace_id = Unicode("0", help="ModelArts workspace for saved images.").tag(config=True)
+    poll_interval = Float(
+        10.0, min=0.2, help="Seconds between two status polls of an unfinished save."
+    ).tag(config=True)
+    request_timeout = Float(
+        30.0, min=0.5, help="Seconds to wait for one ModelArts answer."
+    ).tag(config=True)
+    state_dir = Unicode(
+        help="Where save records are kept. Defaults to a folder on the persistent work volume "
+        "when there is one, else under the Jupyter data directory."
+    ).tag(config=True)
+    access_key = Unicode(help="Access key (AK). Prefer environment variables.").tag(config=True)
+    secret_key = Unicode(help="Secret key (SK). Prefer environment variables.").tag(config=True)
+    security_token = Unicode(help="Security token for temporary AK/SK.").tag(config=True)
+    metadata_url = Unicode(
+        help="Instance metadata service used for temporary credentials. Falls back to "
+        "MODELARTS_METADATA_URL, then the platform's; set it to 'off' to skip it."
+    ).tag(config=True)
+
+    @default("region")
+    def _default_region(self) -> str:
+        return _env("MODELARTS_REGION") or _env("HUAWEICLOUD_SDK_REGION")
+
+    @default("endpoint")
+    def _default_endpoint(self) -> str:
+        override = _env("MODELARTS_ENDPOINT")
+        if override:
+            return override.rstrip("/")
+        if self.region:
+            sdk_override = _env(f"HUAWEICLOUD_SDK_REGION_MODELARTS_{self.region.upper().replace('-', '_')}")
+            return (sdk_override or REGION_ENDPOINTS.get(self.region, "")).rstrip("/")
+        return ""
+
+    @default("iam_endpoint")
+    def _default_iam_endpoint(self) -> str:
+        override = _env("HUAWEICLOUD_SDK_IAM_ENDPOINT")
+        if override:
+            return override.rstrip("/")
+        return f"https://iam.{self.region}.myhuaweicloud.com" if self.region else ""
+
+    @default("project_id")
+    def _default_project_id(self) -> str:
+        return _env("HUAWEICLOUD_SDK_PROJECT_ID")
+
+    @default("state_dir")
+    def _default_state_dir(self) -> str:
+        # The work volume survives a stop and is not part of the saved image.
+        if WORK_VOLUME.is_dir() and os.access(WORK_VOLUME, os.W_OK):
+            return str(WORK_VOLUME / ".modelarts-snapshot")
+        return str(Path(jupyter_data_dir()) / "modelarts_snapshot")
+
+    @default("metadata_url")
+    def _default_metadata_url(self) -> str:
+        return _env("MODELARTS_METADATA_URL") or METADATA_SERVICE
+
+    def resolve_notebook_id(self, base_url: str = "") -> tuple[Optional[str], Optional[str]]:
+        """Return (notebook_id, source) from the first source in the chain that yields a UUID."""
+        candidates = (
+            ("config", self.notebook_id),
+            ("env:MODELARTS_NOTEBOOK_ID", _env("MODELARTS_NOTEBOOK_ID")),
+            ("base_url", base_url),
+            ("hostname", socket.gethostname()),
+        )
+        for source, text in candidates:
+            # An explicit value must be a whole UUID; detection looks for one inside the text.
+            explicit = source in ("config", "env:MODELARTS_NOTEBOOK_ID")
+            match = (_UUID_IN_TEXT.fullmatch if explicit else _UUID_IN_TEXT.search)(text or "")
+            if match:
+                return match.group(0).lower(), source
+        return None, None
+
+    def describe(self) -> dict[str, Any]:
+        """The non-secret settings, for logs and the doctor command."""
+        return {
+            "region": self.region or None,
+            "endpoint": self.endpoint or None,
+            "iam_endpoint": self.iam_endpoint or None,
+            "project_id": self.project_id or None,
+            "workspace_id": self.workspace_id,
+            "poll_interval": self.poll_interval,
+            "request_timeout": self.request_timeout,
+            "state_dir": self.state_dir,
+        }

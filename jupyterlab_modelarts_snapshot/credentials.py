@@ -1,0 +1,245 @@
+"""Where the credentials come from, in the official Huawei Cloud SDK's order.
+
+config -> environment -> profile file -> the preinstalled ``modelarts`` SDK session ->
+instance metadata service (temporary AK/SK, refreshed before they expire) ->
+``MODELARTS_AUTH_TOKEN`` (an IAM token sent as ``X-Auth-Token``).
+
+Secrets stay inside :class:`Credentials`: its repr hides them and nothing here logs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import configparser
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+import httpx
+
+from .config import ModelArtsSnapshot
+from .signing import SdkHmacSha256Auth
+
+log = logging.getLogger(__name__)
+
+# Refresh temporary credentials this long before they end (or a fifth of a short lifetime).
+REFRESH_MARGIN_SECONDS = 300.0
+# Do not ask an absent metadata service again on every request.
+NEGATIVE_CACHE_SECONDS = 60.0
+METADATA_TIMEOUT = httpx.Timeout(3.0)
+
+
+@dataclass(repr=False)
+class Credentials:
+    source: str
+    access_key: str = ""
+    secret_key: str = ""
+    security_token: str = ""
+    auth_token: str = ""
+    project_id: str = ""
+    region: str = ""
+    expires_at: Optional[float] = None  # epoch seconds; None for long-lived credentials
+    fetched_at: float = field(default_factory=time.time)
+
+    def __repr__(self) -> str:
+        return f"Credentials(source={self.source!r}, expires_at={self.expires_at!r})"
+
+    def needs_refresh(self, now: float | None = None) -> bool:
+        if self.expires_at is None:
+            return False
+        now = time.time() if now is None else now
+        margin = min(REFRESH_MARGIN_SECONDS, (self.expires_at - self.fetched_at) / 5)
+        return now >= self.expires_at - margin
+
+    def auth(self, project_id: str | None) -> httpx.Auth:
+        if self.auth_token:
+            return _TokenAuth(self.auth_token)
+        return SdkHmacSha256Auth(
+            self.access_key, self.secret_key, self.security_token or None, project_id
+        )
+
+
+class _TokenAuth(httpx.Auth):
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "_TokenAuth(***)"
+
+    def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
+        request.headers["X-Auth-Token"] = self._token
+        yield request
+
+
+def _env(name: str) -> str:
+    return os.environ.get(name, "").strip()
+
+
+def _parse_expiry(text: Any) -> Optional[float]:
+    if not text:
+        return None
+    if isinstance(text, (int, float)):
+        return float(text)
+    try:
+        value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.timestamp()
+
+
+class CredentialChain:
+    """Finds credentials once, keeps them, and refreshes temporary ones before they end."""
+
+    def __init__(self, settings: ModelArtsSnapshot, http: httpx.AsyncClient) -> None:
+        self._settings = settings
+        self._http = http
+        self._current: Optional[Credentials] = None
+        self._checked_at = 0.0
+        self._lock = asyncio.Lock()
+        self.problems: list[str] = []
+
+    @property
+    def source(self) -> Optional[str]:
+        return self._current.source if self._current else None
+
+    async def get(self) -> Optional[Credentials]:
+        """Current credentials, found or refreshed when needed; None when no source has any."""
+        current = self._current
+        if current and not current.needs_refresh():
+            return current
+        if current is None and time.time() - self._checked_at < NEGATIVE_CACHE_SECONDS:
+            return None
+        return await self.refresh()
+
+    async def refresh(self) -> Optional[Credentials]:
+        """Look again through the chain (after expiry or a 401)."""
+        async with self._lock:
+            self._checked_at = time.time()
+            self.problems = []
+            self._current = await self._find()
+            if self._current:
+                log.info("ModelArts credentials from %s", self._current.source)
+            return self._current
+
+    async def _find(self) -> Optional[Credentials]:
+        settings = self._settings
+        if settings.access_key and settings.secret_key:
+            return Credentials(
+                "config", settings.access_key, settings.secret_key, settings.security_token
+            )
+        if _env("HUAWEICLOUD_SDK_AK") and _env("HUAWEICLOUD_SDK_SK"):
+            return Credentials(
+                "env",
+                _env("HUAWEICLOUD_SDK_AK"),
+                _env("HUAWEICLOUD_SDK_SK"),
+                _env("HUAWEICLOUD_SDK_SECURITY_TOKEN"),
+            )
+        for finder in (self._from_profile, self._from_modelarts_sdk, self._from_metadata):
+            found = await finder()
+            if found:
+                return found
+        if _env("MODELARTS_AUTH_TOKEN"):
+            return Credentials("env:MODELARTS_AUTH_TOKEN", auth_token=_env("MODELARTS_AUTH_TOKEN"))
+        self.problems.append(
+            "No ModelArts credentials were found. Set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK "
+            "(and HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary keys), write them to "
+            "~/.huaweicloud/credentials, or set MODELARTS_AUTH_TOKEN to an IAM token."
+        )
+        return None
+
+    async def _from_profile(self) -> Optional[Credentials]:
+        path = Path(
+            _env("HUAWEICLOUD_SDK_CREDENTIALS_FILE")
+            or Path.home() / ".huaweicloud" / "credentials"
+        )
+        if not path.is_file():
+            return None
+        parser = configparser.ConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (OSError, configparser.Error) as error:
+            self.problems.append(f"The credentials file {path} could not be read: {type(error).__name__}.")
+            return None
+        if not parser.has_section("basic"):
+            self.problems.append(f"The credentials file {path} has no [basic] section.")
+            return None
+        section = parser["basic"]
+        if not (section.get("ak") and section.get("sk")):
+            self.problems.append(f"The [basic] section of {path} needs both 'ak' and 'sk'.")
+            return None
+        return Credentials(
+            f"profile:{path}",
+            section["ak"],
+            section["sk"],
+            section.get("security_token", ""),
+            project_id=section.get("project_id", ""),
+        )
+
+    async def _from_modelarts_sdk(self) -> Optional[Credentials]:
+        try:
+            from modelarts.session import Session  # type: ignore[import-not-found]
+        except Exception:  # not on ModelArts, or the SDK is broken: try the next source
+            return None
+        try:
+            session = await asyncio.wait_for(asyncio.to_thread(Session), timeout=30)
+        except Exception as error:
+            self.problems.append(
+                f"The modelarts SDK session could not be opened ({type(error).__name__})."
+            )
+            return None
+        access_key = getattr(session, "access_key", "") or ""
+        secret_key = getattr(session, "secret_key", "") or ""
+        if not (access_key and secret_key):
+            return None
+        return Credentials(
+            "modelarts-sdk",
+            access_key,
+            secret_key,
+            getattr(session, "security_token", "") or "",
+            project_id=getattr(session, "project_id", "") or "",
+            region=getattr(session, "region_name", "") or "",
+        )
+
+    async def _from_metadata(self) -> Optional[Credentials]:
+        base = self._settings.metadata_url.rstrip("/")
+        if not base or base.lower() == "off":
+            return None
+        headers = {}
+        try:
+            token = await self._http.put(
+                f"{base}/meta-data/latest/api/token",
+                headers={"X-Metadata-Token-Ttl-Seconds": "21600"},
+                timeout=METADATA_TIMEOUT,
+            )
+            if token.status_code == 200:
+                headers["X-Metadata-Token"] = token.text
+            response = await self._http.get(
+                f"{base}/openstack/latest/securitykey", headers=headers, timeout=METADATA_TIMEOUT
+            )
+        except httpx.HTTPError:
+            return None  # no metadata service here
+        if response.status_code != 200:
+            self.problems.append(
+                f"The instance metadata service answered HTTP {response.status_code} for "
+                "temporary credentials: check the notebook's agency (IAM authorization)."
+            )
+            return None
+        try:
+            data = response.json()
+            credential = data.get("credential") or data.get("credentials") or data
+            return Credentials(
+                "metadata",
+                credential["access"],
+                credential["secret"],
+                credential.get("securitytoken", ""),
+                expires_at=_parse_expiry(credential.get("expires_at")),
+            )
+        except (ValueError, KeyError, AttributeError, TypeError):
+            self.problems.append("The instance metadata service sent credentials in an unknown form.")
+            return None

@@ -1,0 +1,351 @@
+"""Saves as persisted job records, and the service that starts and follows them.
+
+A job's record is the single source of truth for every browser tab and the CLI: requests read
+the record, and one background poller per server asks ModelArts, so the number of open tabs
+never changes what ModelArts sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+from .client import ModelArtsClient, UpstreamError, UpstreamTimeout
+from .config import ModelArtsSnapshot
+from .credentials import CredentialChain
+from .rules import InvalidInput, is_uuid, validate_save_request
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: the in-process lock still holds
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+FINISHED = frozenset({"ACTIVE", "CREATE_FAILED", "ERROR", "DELETED"})
+FAILED = frozenset({"CREATE_FAILED", "ERROR"})
+JOB_FIELDS = (
+    "id", "name", "namespace", "tag", "description", "status", "status_message", "swr_path",
+    "size_kb", "created_at", "updated_at", "finished_at", "notebook_id",
+)  # fmt: skip
+
+
+def iso_now() -> str:
+    return iso(time.time())
+
+
+def iso(epoch_seconds: float) -> str:
+    moment = datetime.fromtimestamp(epoch_seconds, timezone.utc)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def job_from_image(image: dict[str, Any], notebook_id: str, previous: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """Turn ModelArts' image object into our job record, keeping what we knew before."""
+    job = dict(previous or {})
+    status = str(image.get("status") or job.get("status") or "INIT")
+    now = iso_now()
+    created_ms = image.get("create_at")
+    size = image.get("size")
+    job.update(
+        id=str(image.get("id") or job.get("id")),
+        name=image.get("name", job.get("name")),
+        namespace=image.get("namespace", job.get("namespace")),
+        tag=image.get("tag", job.get("tag")),
+        description=image.get("description", job.get("description", "")),
+        status=status,
+        status_message=image.get("status_message") or job.get("status_message") or "",
+        swr_path=image.get("swr_path") or job.get("swr_path"),
+        size_kb=size if isinstance(size, int) and size > 0 else job.get("size_kb"),
+        created_at=job.get("created_at") or (iso(created_ms / 1000) if isinstance(created_ms, (int, float)) else now),
+        updated_at=now,
+        notebook_id=job.get("notebook_id") or notebook_id,
+    )
+    job["finished_at"] = (job.get("finished_at") or now) if status in FINISHED else None
+    return {key: job.get(key) for key in JOB_FIELDS}
+
+
+class JobStore:
+    """One JSON file per job under ``state_dir/jobs``, each written atomically."""
+
+    def __init__(self, state_dir: str) -> None:
+        self.root = Path(state_dir)
+        self.jobs_dir = self.root / "jobs"
+
+    def _path(self, job_id: str) -> Path:
+        if not is_uuid(job_id):
+            raise KeyError(job_id)
+        return self.jobs_dir / f"{job_id.lower()}.json"
+
+    def save(self, job: dict[str, Any]) -> None:
+        self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        target = self._path(job["id"])
+        fd, tmp = tempfile.mkstemp(dir=self.jobs_dir, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(job, handle, indent=1, sort_keys=True)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def get(self, job_id: str) -> Optional[dict[str, Any]]:
+        try:
+            path = self._path(job_id)
+        except KeyError:
+            return None
+        return self._read(path)
+
+    def all(self) -> list[dict[str, Any]]:
+        """Every job, newest first."""
+        if not self.jobs_dir.is_dir():
+            return []
+        jobs = [job for path in self.jobs_dir.glob("*.json") if not path.name.startswith(".") for job in [self._read(path)] if job]
+        return sorted(jobs, key=lambda job: (job.get("created_at") or "", job["id"]), reverse=True)
+
+    def _read(self, path: Path) -> Optional[dict[str, Any]]:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or not is_uuid(str(data.get("id", ""))):
+                raise ValueError("not a job record")
+            return data
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            # A half-written or damaged record must not stop the server: keep it for a human.
+            aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+            with contextlib.suppress(OSError):
+                path.rename(aside)
+            log.warning("Moved aside unreadable job record %s (%s) to %s", path, error, aside)
+            return None
+
+    @contextlib.contextmanager
+    def save_lock(self) -> Iterator[bool]:
+        """An exclusive lock across processes (server and CLI); yields False when taken."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if fcntl is None:
+            yield True
+            return
+        with open(self.root / "save.lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as error:
+                if error.errno in (errno.EAGAIN, errno.EACCES):
+                    yield False
+                    return
+                raise
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class NotReady(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("This server cannot save an image yet: " + " ".join(problems))
+        self.message = "This server cannot save an image yet. " + " ".join(problems)
+        self.problems = problems
+
+
+class SaveInProgress(Exception):
+    def __init__(self, job: Optional[dict[str, Any]]) -> None:
+        if job:
+            message = (
+                f"A save from this instance is not finished yet: image '{job['name']}:{job['tag']}' "
+                f"is {job['status']}. Wait until it ends, then save again."
+            )
+        else:
+            message = "Another save from this instance is being started right now. Try again in a moment."
+        super().__init__(message)
+        self.message = message
+        self.job = job
+
+
+class SnapshotService:
+    """Starts saves and follows them to the end; shared by the server extension and the CLI."""
+
+    def __init__(
+        self,
+        settings: ModelArtsSnapshot,
+        client: ModelArtsClient,
+        credentials: CredentialChain,
+        store: JobStore,
+        base_url: str = "",
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.credentials = credentials
+        self.store = store
+        self.notebook_id, self.notebook_id_source = settings.resolve_notebook_id(base_url)
+        self._create_lock = asyncio.Lock()
+        self._poller: Optional[asyncio.Task[None]] = None
+
+    # -- what the server knows about itself -------------------------------------------------
+    async def instance(self) -> dict[str, Any]:
+        creds = await self.credentials.get()
+        project_id = self.settings.project_id or (creds.project_id if creds else "")
+        if project_id and not self.settings.project_id:
+            # The credentials' own project (profile file, SDK session) fills the gap.
+            self.settings.project_id = project_id
+        problems: list[str] = []
+        if not self.notebook_id:
+            problems.append(
+                "The notebook instance ID is unknown: set MODELARTS_NOTEBOOK_ID or "
+                "c.ModelArtsSnapshot.notebook_id to the instance ID shown in the ModelArts console."
+            )
+        if not self.settings.endpoint:
+            problems.append(
+                "The ModelArts endpoint is unknown: set MODELARTS_REGION (e.g. cn-north-4) or "
+                "MODELARTS_ENDPOINT."
+            )
+        if not project_id:
+            problems.append(
+                "The project ID is unknown: set HUAWEICLOUD_SDK_PROJECT_ID or "
+                "c.ModelArtsSnapshot.project_id (My Credentials > API Credentials in the console)."
+            )
+        if creds is None:
+            problems.extend(self.credentials.problems or ["No ModelArts credentials were found."])
+        return {
+            "notebook_id": self.notebook_id,
+            "notebook_id_source": self.notebook_id_source,
+            "project_id": project_id or None,
+            "region": self.settings.region or (creds.region if creds else "") or None,
+            "endpoint": self.settings.endpoint or None,
+            "credentials": creds.source if creds else None,
+            "ready": not problems,
+            "problems": problems,
+        }
+
+    def unfinished(self) -> list[dict[str, Any]]:
+        return [
+            job
+            for job in self.store.all()
+            if job.get("notebook_id") == self.notebook_id and job.get("status") not in FINISHED
+        ]
+
+    def history(self) -> list[dict[str, Any]]:
+        return [job for job in self.store.all() if job.get("notebook_id") == self.notebook_id]
+
+    # -- starting a save ---------------------------------------------------------------------
+    async def start_save(self, body: Any) -> dict[str, Any]:
+        request = validate_save_request(body)
+        request.setdefault("workspace_id", self.settings.workspace_id)
+        request.setdefault("tag", datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S"))
+        info = await self.instance()
+        if not info["ready"]:
+            raise NotReady(info["problems"])
+        assert self.notebook_id is not None
+        async with self._create_lock:
+            with self.store.save_lock() as locked:
+                if not locked:
+                    raise SaveInProgress(None)
+                pending = self.unfinished()
+                if pending:
+                    raise SaveInProgress(pending[0])
+                job = await self._create(request)
+                self.store.save(job)
+        log.info("Save started: image %s (%s:%s)", job["id"], job["name"], job["tag"])
+        return job
+
+    async def _create(self, request: dict[str, str]) -> dict[str, Any]:
+        assert self.notebook_id is not None
+        started = time.time()
+        try:
+            image = await self.client.create_image(self.notebook_id, request)
+        except UpstreamTimeout:
+            # The call may have reached ModelArts: never repeat it blindly, look for the image.
+            found = await self._find_created(request, started)
+            if found is None:
+                raise UpstreamTimeout(
+                    "ModelArts did not answer in time and no image named "
+                    f"'{request['name']}:{request['tag']}' was found: nothing was saved. Try again."
+                ) from None
+            log.warning("create-image timed out but image %s exists: following it", found.get("id"))
+            image = found
+        if not is_uuid(str(image.get("id", ""))):
+            raise UpstreamError("ModelArts accepted the save but sent no usable image ID.")
+        for key in ("name", "namespace", "tag", "description"):
+            image.setdefault(key, request.get(key, ""))
+        return job_from_image(image, self.notebook_id)
+
+    async def _find_created(self, request: dict[str, str], since: float) -> Optional[dict[str, Any]]:
+        try:
+            images = await self.client.list_images(
+                name=request["name"], namespace=request["namespace"],
+                workspace_id=request.get("workspace_id"), sort_key="create_at", sort_dir="desc",
+            )  # fmt: skip
+        except UpstreamError:
+            return None
+        for image in images:
+            created = image.get("create_at")
+            recent = not isinstance(created, (int, float)) or created / 1000 >= since - 120
+            if image.get("tag") == request["tag"] and image.get("namespace") == request["namespace"] and recent:
+                return image
+        return None
+
+    # -- following saves ---------------------------------------------------------------------
+    async def refresh(self, job: dict[str, Any]) -> dict[str, Any]:
+        """Ask ModelArts once about an unfinished job and record the answer."""
+        image = await self.client.get_image(job["id"])
+        updated = job_from_image(image, job["notebook_id"], job)
+        self.store.save(updated)
+        if updated["status"] != job["status"]:
+            log.info("Image %s: %s -> %s", job["id"], job["status"], updated["status"])
+        return updated
+
+    async def poll_unfinished(self) -> None:
+        for job in self.unfinished():
+            try:
+                await self.refresh(job)
+            except UpstreamError as error:
+                # Transient: the record keeps its last known state and the next tick tries again.
+                log.warning("Status poll for image %s failed: %s", job["id"], error)
+
+    def start_poller(self) -> None:
+        if self._poller is None or self._poller.done():
+            self._poller = asyncio.get_running_loop().create_task(self._poll_forever())
+
+    async def _poll_forever(self) -> None:
+        # Also picks up saves started by the CLI or left unfinished by an earlier server.
+        while True:
+            await asyncio.sleep(self.settings.poll_interval)
+            try:
+                await self.poll_unfinished()
+            except Exception:
+                log.exception("Unexpected error while following saves")
+
+    async def wait(self, job_id: str) -> dict[str, Any]:
+        """Follow one job to its end (for the CLI's --wait)."""
+        while True:
+            job = self.store.get(job_id)
+            if job is None:
+                raise KeyError(job_id)
+            if job["status"] in FINISHED:
+                return job
+            await asyncio.sleep(self.settings.poll_interval)
+            try:
+                await self.refresh(job)
+            except UpstreamError as error:
+                log.warning("Status poll for image %s failed: %s", job_id, error)
+
+    async def close(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+        await self.client.http.aclose()
+
+
+__all__ = ["FAILED", "FINISHED", "InvalidInput", "JobStore", "NotReady", "SaveInProgress", "SnapshotService"]

@@ -1,0 +1,42 @@
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+/**
+ * Call the extension's REST API under `{baseUrl}modelarts-snapshot/`.
+ *
+ * `ServerConnection.makeRequest` carries the token and the XSRF header.
+ */
+export async function requestAPI<T>(
+  endPoint = '',
+  init: RequestInit = {}
+): Promise<T> {
+  const settings = ServerConnection.makeSettings();
+  const requestUrl = URLExt.join(
+    settings.baseUrl,
+    'modelarts-snapshot',
+    endPoint
+  );
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(requestUrl, init, settings);
+  } catch (error) {
+    throw new ServerConnection.NetworkError(error as TypeError);
+  }
+  const text = await response.text();
+  let data: any = text;
+  if (text.length > 0) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text for the error message
+    }
+  }
+  if (!response.ok) {
+    const message =
+      response.status === 404 && endPoint === 'instance'
+        ? 'The ModelArts snapshot server extension is not enabled: run `jupyter server extension list`.'
+        : data?.message ?? String(data);
+    throw new ServerConnection.ResponseError(response, message);
+  }
+  return data as T;
+}

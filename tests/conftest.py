@@ -1,0 +1,137 @@
+"""Shared fixtures: a real emulator process on a free port, and a Jupyter server wired to it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from jupyterlab_modelarts_snapshot.emulator import (
+    DEMO_ACCESS_KEY,
+    DEMO_NOTEBOOK_ID,
+    DEMO_PROJECT_ID,
+    DEMO_SECRET_KEY,
+)
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+POLL_INTERVAL = 0.3
+REQUEST_TIMEOUT = 1.5
+CASES = json.loads((Path(__file__).with_name("validation-cases.json")).read_text(encoding="utf-8"))
+
+
+class Emulator:
+    """A running emulator and its control routes."""
+
+    def __init__(self, url: str, process: subprocess.Popen[str]) -> None:
+        self.url = url
+        self.process = process
+        self.http = httpx.Client(base_url=url, timeout=10)
+
+    def reset(self) -> None:
+        self.http.post("/_emulator/reset").raise_for_status()
+        self.configure(init_seconds=0.4, creating_seconds=1.2, duplicate_tag="overwrite")
+
+    def configure(self, **settings: Any) -> dict[str, Any]:
+        response = self.http.post("/_emulator/config", json=settings)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def fault(self, **fault: Any) -> None:
+        self.http.post("/_emulator/faults", json=fault).raise_for_status()
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = self.http.get("/_emulator/requests").json()["counts"]
+        return counts
+
+    def count(self, route: str) -> int:
+        return self.counts().get(route, 0)
+
+    def images(self) -> list[dict[str, Any]]:
+        """What ModelArts holds, read through its own API with the demo keys."""
+        from jupyterlab_modelarts_snapshot.signing import SdkHmacSha256Auth
+
+        auth = SdkHmacSha256Auth(DEMO_ACCESS_KEY, DEMO_SECRET_KEY)
+        response = self.http.get(f"/v1/{DEMO_PROJECT_ID}/images", auth=auth)
+        response.raise_for_status()
+        data: list[dict[str, Any]] = response.json()["data"]
+        return data
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab_modelarts_snapshot.emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = json.loads(process.stdout.readline())
+    running = Emulator(first["url"], process)
+    yield running
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's credentials, and none may reach a real metadata service."""
+    for name in list(os.environ):
+        if name.startswith(("HUAWEICLOUD_SDK_", "MODELARTS_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("MODELARTS_METADATA_URL", "off")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_CREDENTIALS_FILE", str(tmp_path / "no-credentials-file"))
+
+
+@pytest.fixture
+def modelarts_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Emulator:
+    """Environment of a ready instance talking to the emulator with AK/SK from the environment."""
+    emulator.reset()
+    monkeypatch.setenv("MODELARTS_ENDPOINT", emulator.url)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_PROJECT_ID", DEMO_PROJECT_ID)
+    monkeypatch.setenv("MODELARTS_NOTEBOOK_ID", DEMO_NOTEBOOK_ID)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", DEMO_ACCESS_KEY)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", DEMO_SECRET_KEY)
+    return emulator
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+@pytest.fixture
+def jp_server_config(state_dir: Path) -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyterlab_modelarts_snapshot": True},
+            "allow_unauthenticated_access": False,
+            "reraise_server_extension_failures": True,
+        },
+        "ModelArtsSnapshot": {
+            "poll_interval": POLL_INTERVAL,
+            "request_timeout": REQUEST_TIMEOUT,
+            "state_dir": str(state_dir),
+        },
+    }
+
+
+def wait_until(predicate: Any, timeout: float = 15.0, interval: float = 0.1) -> Any:
+    """Poll a synchronous predicate until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
