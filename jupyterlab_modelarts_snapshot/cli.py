@@ -14,18 +14,33 @@ import argparse
 import asyncio
 import json
 import sys
-from typing import Any, Optional
+from typing import Any
 
 from jupyter_core.application import JupyterApp
 
 from . import emulator
 from .app import build_service
-from .client import CredentialsRejected, ModelArtsError, UpstreamError, UpstreamTimeout, UpstreamUnreachable
+from .client import (
+    CredentialsRejected,
+    ModelArtsError,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
 from .config import ModelArtsSnapshot
 from .jobs import FAILED, FINISHED, NotReady, SaveInProgress
 from .rules import InvalidInput
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_NOT_READY, EXIT_BUSY, EXIT_REFUSED, EXIT_NO_ANSWER, EXIT_UNKNOWN = range(8)
+(
+    EXIT_OK,
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_NOT_READY,
+    EXIT_BUSY,
+    EXIT_REFUSED,
+    EXIT_NO_ANSWER,
+    EXIT_UNKNOWN,
+) = range(8)
 
 
 class _ConfigLoader(JupyterApp):
@@ -42,7 +57,7 @@ def load_settings(config_args: list[str]) -> ModelArtsSnapshot:
     return ModelArtsSnapshot(config=loader.config)
 
 
-def _human_size(size_kb: Optional[int]) -> str:
+def _human_size(size_kb: int | None) -> str:
     if not size_kb:
         return "-"
     size = float(size_kb)
@@ -94,7 +109,9 @@ async def _save(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Outp
     try:
         job = await service.start_save(body)
         if not out.as_json:
-            print(f"Save started. The instance is paused while ModelArts saves it.\n{_describe_job(job)}")
+            print(
+                f"Save started. The instance is paused while ModelArts saves it.\n{_describe_job(job)}"
+            )
         if args.wait:
             job = await service.wait(job["id"])
         if out.as_json:
@@ -111,7 +128,13 @@ async def _save(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Outp
     except CredentialsRejected as error:
         return out.error(EXIT_REFUSED, error.message, error_code=error.error_code)
     except ModelArtsError as error:
-        return out.error(EXIT_REFUSED, error.message, upstream_status=error.status, error_code=error.error_code, error_msg=error.error_msg)
+        return out.error(
+            EXIT_REFUSED,
+            error.message,
+            upstream_status=error.status,
+            error_code=error.error_code,
+            error_msg=error.error_msg,
+        )
     except (UpstreamTimeout, UpstreamUnreachable) as error:
         return out.error(EXIT_NO_ANSWER, error.message)
     except UpstreamError as error:
@@ -125,7 +148,9 @@ async def _status(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Ou
     try:
         job = service.store.get(args.id)
         if job is None:
-            return out.error(EXIT_UNKNOWN, f"No save with ID '{args.id}' is recorded here; 'list' shows them.")
+            return out.error(
+                EXIT_UNKNOWN, f"No save with ID '{args.id}' is recorded here; 'list' shows them."
+            )
         if job["status"] not in FINISHED:
             try:
                 job = await service.refresh(job)
@@ -141,7 +166,9 @@ async def _list(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Outp
     service = build_service(settings)
     try:
         jobs = service.history()
-        text = "\n".join(_describe_job(job) for job in jobs) or "No saves recorded for this instance."
+        text = (
+            "\n".join(_describe_job(job) for job in jobs) or "No saves recorded for this instance."
+        )
         out.result({"images": jobs}, text)
         return EXIT_OK
     finally:
@@ -195,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     config_args = [arg for arg in argv if arg.startswith("--ModelArtsSnapshot.")]
     args = build_parser().parse_args([arg for arg in argv if arg not in config_args])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -33,13 +33,17 @@ class ModelArtsError(UpstreamError):
         self.error_code = error_code
         self.error_msg = error_msg
         code = f" {error_code}" if error_code else ""
-        super().__init__(f"ModelArts refused the request (HTTP {status}{code}): {error_msg or 'no reason given'}")
+        super().__init__(
+            f"ModelArts refused the request (HTTP {status}{code}): {error_msg or 'no reason given'}"
+        )
 
 
 class CredentialsRejected(ModelArtsError):
     """ModelArts refused the credentials, even after they were looked up again."""
 
-    def __init__(self, status: int, error_code: str | None, error_msg: str | None, source: str | None) -> None:
+    def __init__(
+        self, status: int, error_code: str | None, error_msg: str | None, source: str | None
+    ) -> None:
         super().__init__(status, error_code, error_msg)
         self.message = (
             f"ModelArts did not accept the credentials from {source or 'the environment'} "
@@ -89,8 +93,8 @@ class ModelArtsClient:
         self,
         method: str,
         path: str,
-        params: Optional[dict[str, Any]] = None,
-        body: Optional[dict[str, Any]] = None,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
     ) -> Any:
         url = self.settings.endpoint.rstrip("/") + path
         for attempt in (1, 2):
@@ -117,7 +121,9 @@ class ModelArtsClient:
                 try:
                     return response.json()
                 except ValueError:
-                    raise ModelArtsError(response.status_code, None, "the answer was not JSON") from None
+                    raise ModelArtsError(
+                        response.status_code, None, "the answer was not JSON"
+                    ) from None
             code, msg = _error_fields(response)
             if response.status_code == 401:
                 if attempt == 1:
@@ -152,7 +158,7 @@ class ModelArtsClient:
         return result
 
 
-def _error_fields(response: httpx.Response) -> tuple[Optional[str], Optional[str]]:
+def _error_fields(response: httpx.Response) -> tuple[str | None, str | None]:
     try:
         data = response.json()
     except ValueError:

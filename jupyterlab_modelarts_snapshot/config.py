@@ -11,19 +11,39 @@ import os
 import re
 import socket
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
 from traitlets import Float, Unicode, default
 from traitlets.config import Configurable
 
 # ModelArts endpoints by region (Huawei Cloud's public endpoint table).
-_REGIONS_ON_COM = (
-    "cn-north-1 cn-north-2 cn-north-4 cn-north-9 cn-north-11 cn-north-12 cn-south-1 cn-east-3 "
-    "cn-east-4 cn-southwest-2 cn-southwest-3 ap-southeast-2 ap-southeast-3 ap-southeast-4 "
-    "la-south-2 la-north-2 af-south-1 af-north-1 tr-west-1 me-east-1 sa-brazil-1"
-).split()
-REGION_ENDPOINTS = {region: f"https://modelarts.{region}.myhuaweicloud.com" for region in _REGIONS_ON_COM}
+_REGIONS_ON_COM = [
+    "cn-north-1",
+    "cn-north-2",
+    "cn-north-4",
+    "cn-north-9",
+    "cn-north-11",
+    "cn-north-12",
+    "cn-south-1",
+    "cn-east-3",
+    "cn-east-4",
+    "cn-southwest-2",
+    "cn-southwest-3",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "la-south-2",
+    "la-north-2",
+    "af-south-1",
+    "af-north-1",
+    "tr-west-1",
+    "me-east-1",
+    "sa-brazil-1",
+]
+REGION_ENDPOINTS = {
+    region: f"https://modelarts.{region}.myhuaweicloud.com" for region in _REGIONS_ON_COM
+}
 REGION_ENDPOINTS["ap-southeast-1"] = "https://modelarts.ap-southeast-1.myhuaweicloud.cn"
 
 METADATA_SERVICE = "http://169.254.169.254"
@@ -61,9 +81,9 @@ class ModelArtsSnapshot(Configurable):
     poll_interval = Float(
         10.0, min=0.2, help="Seconds between two status polls of an unfinished save."
     ).tag(config=True)
-    request_timeout = Float(
-        30.0, min=0.5, help="Seconds to wait for one ModelArts answer."
-    ).tag(config=True)
+    request_timeout = Float(30.0, min=0.5, help="Seconds to wait for one ModelArts answer.").tag(
+        config=True
+    )
     state_dir = Unicode(
         help="Where save records are kept. Defaults to a folder on the persistent work volume "
         "when there is one, else under the Jupyter data directory."
@@ -86,7 +106,9 @@ class ModelArtsSnapshot(Configurable):
         if override:
             return override.rstrip("/")
         if self.region:
-            sdk_override = _env(f"HUAWEICLOUD_SDK_REGION_MODELARTS_{self.region.upper().replace('-', '_')}")
+            sdk_override = _env(
+                f"HUAWEICLOUD_SDK_REGION_MODELARTS_{self.region.upper().replace('-', '_')}"
+            )
             return (sdk_override or REGION_ENDPOINTS.get(self.region, "")).rstrip("/")
         return ""
 
@@ -112,7 +134,7 @@ class ModelArtsSnapshot(Configurable):
     def _default_metadata_url(self) -> str:
         return _env("MODELARTS_METADATA_URL") or METADATA_SERVICE
 
-    def resolve_notebook_id(self, base_url: str = "") -> tuple[Optional[str], Optional[str]]:
+    def resolve_notebook_id(self, base_url: str = "") -> tuple[str | None, str | None]:
         """Return (notebook_id, source) from the first source in the chain that yields a UUID."""
         candidates = (
             ("config", self.notebook_id),

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import httpx
 
@@ -42,7 +42,7 @@ class Credentials:
     auth_token: str = ""
     project_id: str = ""
     region: str = ""
-    expires_at: Optional[float] = None  # epoch seconds; None for long-lived credentials
+    expires_at: float | None = None  # epoch seconds; None for long-lived credentials
     fetched_at: float = field(default_factory=time.time)
 
     def __repr__(self) -> str:
@@ -79,7 +79,7 @@ def _env(name: str) -> str:
     return os.environ.get(name, "").strip()
 
 
-def _parse_expiry(text: Any) -> Optional[float]:
+def _parse_expiry(text: Any) -> float | None:
     if not text:
         return None
     if isinstance(text, (int, float)):
@@ -99,16 +99,16 @@ class CredentialChain:
     def __init__(self, settings: ModelArtsSnapshot, http: httpx.AsyncClient) -> None:
         self._settings = settings
         self._http = http
-        self._current: Optional[Credentials] = None
+        self._current: Credentials | None = None
         self._checked_at = 0.0
         self._lock = asyncio.Lock()
         self.problems: list[str] = []
 
     @property
-    def source(self) -> Optional[str]:
+    def source(self) -> str | None:
         return self._current.source if self._current else None
 
-    async def get(self) -> Optional[Credentials]:
+    async def get(self) -> Credentials | None:
         """Current credentials, found or refreshed when needed; None when no source has any."""
         current = self._current
         if current and not current.needs_refresh():
@@ -117,7 +117,7 @@ class CredentialChain:
             return None
         return await self.refresh()
 
-    async def refresh(self) -> Optional[Credentials]:
+    async def refresh(self) -> Credentials | None:
         """Look again through the chain (after expiry or a 401)."""
         async with self._lock:
             self._checked_at = time.time()
@@ -127,7 +127,7 @@ class CredentialChain:
                 log.info("ModelArts credentials from %s", self._current.source)
             return self._current
 
-    async def _find(self) -> Optional[Credentials]:
+    async def _find(self) -> Credentials | None:
         settings = self._settings
         if settings.access_key and settings.secret_key:
             return Credentials(
@@ -140,10 +140,11 @@ class CredentialChain:
                 _env("HUAWEICLOUD_SDK_SK"),
                 _env("HUAWEICLOUD_SDK_SECURITY_TOKEN"),
             )
-        for finder in (self._from_profile, self._from_modelarts_sdk, self._from_metadata):
-            found = await finder()
-            if found:
-                return found
+        found = (
+            self._from_profile() or await self._from_modelarts_sdk() or await self._from_metadata()
+        )
+        if found:
+            return found
         if _env("MODELARTS_AUTH_TOKEN"):
             return Credentials("env:MODELARTS_AUTH_TOKEN", auth_token=_env("MODELARTS_AUTH_TOKEN"))
         self.problems.append(
@@ -153,10 +154,9 @@ class CredentialChain:
         )
         return None
 
-    async def _from_profile(self) -> Optional[Credentials]:
+    def _from_profile(self) -> Credentials | None:
         path = Path(
-            _env("HUAWEICLOUD_SDK_CREDENTIALS_FILE")
-            or Path.home() / ".huaweicloud" / "credentials"
+            _env("HUAWEICLOUD_SDK_CREDENTIALS_FILE") or Path.home() / ".huaweicloud" / "credentials"
         )
         if not path.is_file():
             return None
@@ -164,7 +164,9 @@ class CredentialChain:
         try:
             parser.read(path, encoding="utf-8")
         except (OSError, configparser.Error) as error:
-            self.problems.append(f"The credentials file {path} could not be read: {type(error).__name__}.")
+            self.problems.append(
+                f"The credentials file {path} could not be read: {type(error).__name__}."
+            )
             return None
         if not parser.has_section("basic"):
             self.problems.append(f"The credentials file {path} has no [basic] section.")
@@ -181,9 +183,9 @@ class CredentialChain:
             project_id=section.get("project_id", ""),
         )
 
-    async def _from_modelarts_sdk(self) -> Optional[Credentials]:
+    async def _from_modelarts_sdk(self) -> Credentials | None:
         try:
-            from modelarts.session import Session  # type: ignore[import-not-found]
+            from modelarts.session import Session
         except Exception:  # not on ModelArts, or the SDK is broken: try the next source
             return None
         try:
@@ -206,7 +208,7 @@ class CredentialChain:
             region=getattr(session, "region_name", "") or "",
         )
 
-    async def _from_metadata(self) -> Optional[Credentials]:
+    async def _from_metadata(self) -> Credentials | None:
         base = self._settings.metadata_url.rstrip("/")
         if not base or base.lower() == "off":
             return None
@@ -241,5 +243,7 @@ class CredentialChain:
                 expires_at=_parse_expiry(credential.get("expires_at")),
             )
         except (ValueError, KeyError, AttributeError, TypeError):
-            self.problems.append("The instance metadata service sent credentials in an unknown form.")
+            self.problems.append(
+                "The instance metadata service sent credentials in an unknown form."
+            )
             return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -21,7 +22,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import Any
 
 from tornado import httpserver, netutil, web
 
@@ -45,11 +46,11 @@ class Fault:
 
     route: str
     count: int = 1
-    status: Optional[int] = None
+    status: int | None = None
     error_code: str = "ModelArts.6101"
     error_msg: str = "The system is busy. Try again later."
     delay: float = 0.0
-    retry_after: Optional[int] = None
+    retry_after: int | None = None
     # For create_image: do the work, then wait ``delay`` before answering (a lost answer).
     after: bool = False
 
@@ -70,7 +71,7 @@ class EmulatorState:
     notebooks: dict[str, dict[str, Any]] = field(default_factory=dict)
     images: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
-    fail_next_save: Optional[str] = None
+    fail_next_save: str | None = None
     counts: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
@@ -82,7 +83,10 @@ class EmulatorState:
             "id": notebook_id,
             "name": "notebook-demo",
             "status": status,
-            "image": {"id": "e1a07296-22a8-4f05-8bc8-e936c8e54090", "name": "pytorch1.8-cuda10.2-cudnn7-ubuntu18.04"},
+            "image": {
+                "id": "e1a07296-22a8-4f05-8bc8-e936c8e54090",
+                "name": "pytorch1.8-cuda10.2-cudnn7-ubuntu18.04",
+            },
             "flavor": "modelarts.vm.cpu.2u",
             "workspace": {"id": "0"},
         }
@@ -102,19 +106,26 @@ class EmulatorState:
             if elapsed < self.init_seconds:
                 view["status"], view["status_message"] = "INIT", "Initializing the image save."
             elif elapsed < self.init_seconds + self.creating_seconds:
-                view["status"], view["status_message"] = "CREATING", "Committing the container and pushing layers to SWR."
+                view["status"], view["status_message"] = (
+                    "CREATING",
+                    "Committing the container and pushing layers to SWR.",
+                )
             elif image["_fail"]:
                 view["status"], view["status_message"] = "CREATE_FAILED", image["_fail"]
             else:
                 view["status"], view["status_message"] = "ACTIVE", "Image saved."
                 view["size"] = self.image_size_kb
-            view["update_at"] = int(min(time.time(), image["_created"] + self.init_seconds + self.creating_seconds) * 1000)
+            view["update_at"] = int(
+                min(time.time(), image["_created"] + self.init_seconds + self.creating_seconds)
+                * 1000
+            )
         return view
 
     def notebook_view(self, notebook_id: str) -> dict[str, Any]:
         notebook = dict(self.notebooks[notebook_id])
         saving = any(
-            image["_notebook"] == notebook_id and self.image_view(image)["status"] in ("INIT", "CREATING")
+            image["_notebook"] == notebook_id
+            and self.image_view(image)["status"] in ("INIT", "CREATING")
             for image in self.images.values()
         )
         if saving and notebook["status"] == "RUNNING":
@@ -136,7 +147,7 @@ class EmulatorHandler(web.RequestHandler):
     def check_xsrf_cookie(self) -> None:  # an API, not a browser form
         pass
 
-    def send(self, status: int, body: Any, headers: Optional[dict[str, str]] = None) -> None:
+    def send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         for name, value in (headers or {}).items():
@@ -155,7 +166,11 @@ class EmulatorHandler(web.RequestHandler):
                 elif fault.delay:
                     await asyncio.sleep(fault.delay)
                 if fault.status:
-                    headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+                    headers = (
+                        {"Retry-After": str(fault.retry_after)}
+                        if fault.retry_after is not None
+                        else None
+                    )
                     self.send(fault.status, _error(fault.error_code, fault.error_msg), headers)
                 return
 
@@ -175,13 +190,15 @@ class ModelArtsHandler(EmulatorHandler):
             return
         problem = self.authenticate()
         if problem:
-            self.send(401, _error("APIGW.0301", f"Incorrect IAM authentication information: {problem}"))
+            self.send(
+                401, _error("APIGW.0301", f"Incorrect IAM authentication information: {problem}")
+            )
             return
         project = self.path_args[0] if self.path_args else None
         if project != self.state.project_id:
             self.send(403, _error("ModelArts.6407", f"No permission for project {project}."))
 
-    def authenticate(self) -> Optional[str]:
+    def authenticate(self) -> str | None:
         headers = self.request.headers
         token = headers.get("X-Auth-Token")
         if token:
@@ -193,7 +210,9 @@ class ModelArtsHandler(EmulatorHandler):
         if auth is None:
             return "missing X-Auth-Token or a valid SDK-HMAC-SHA256 Authorization header"
         try:
-            sent = datetime.strptime(headers.get(DATE_HEADER, ""), DATE_FORMAT).replace(tzinfo=timezone.utc)
+            sent = datetime.strptime(headers.get(DATE_HEADER, ""), DATE_FORMAT).replace(
+                tzinfo=timezone.utc
+            )
         except ValueError:
             return "x-sdk-date is missing or malformed"
         if abs(datetime.now(timezone.utc) - sent) > MAX_CLOCK_SKEW:
@@ -210,22 +229,31 @@ class ModelArtsHandler(EmulatorHandler):
         names = auth["SignedHeaders"].split(";")
         if "x-sdk-date" not in names:
             return "x-sdk-date must be signed"
-        params = [(key, value.decode()) for key, values in self.request.query_arguments.items() for value in values]
+        params = [
+            (key, value.decode())
+            for key, values in self.request.query_arguments.items()
+            for value in values
+        ]
         canonical = canonical_request(
-            self.request.method or "GET", self.request.path, params, dict(headers.get_all()), names, self.request.body
+            self.request.method or "GET",
+            self.request.path,
+            params,
+            dict(headers.get_all()),
+            names,
+            self.request.body,
         )
         expected = signature(secret, headers[DATE_HEADER], canonical)
         if not hmac.compare_digest(expected, auth["Signature"]):
             return "verify aksk signature fail"
         return None
 
-    def find_notebook(self, notebook_id: str) -> Optional[dict[str, Any]]:
+    def find_notebook(self, notebook_id: str) -> dict[str, Any] | None:
         if notebook_id not in self.state.notebooks:
             self.send(404, _error("ModelArts.6309", f"The instance {notebook_id} does not exist."))
             return None
         return self.state.notebook_view(notebook_id)
 
-    def find_image(self, image_id: str) -> Optional[dict[str, Any]]:
+    def find_image(self, image_id: str) -> dict[str, Any] | None:
         image = self.state.images.get(image_id)
         if image is None:
             self.send(404, _error("ModelArts.6404", f"Image {image_id} not found."))
@@ -245,10 +273,17 @@ class CreateImageHandler(ModelArtsHandler):
             self.send(400, _error("ModelArts.6400", f"Invalid payload: {error.message}"))
             return
         if notebook["status"] == "SNAPSHOTTING":
-            self.send(400, _error("ModelArts.6357", "Another operation is in progress on the instance."))
+            self.send(
+                400, _error("ModelArts.6357", "Another operation is in progress on the instance.")
+            )
             return
         if notebook["status"] != "RUNNING":
-            self.send(400, _error("ModelArts.6327", f"The instance is not running (status {notebook['status']})."))
+            self.send(
+                400,
+                _error(
+                    "ModelArts.6327", f"The instance is not running (status {notebook['status']})."
+                ),
+            )
             return
         tag = body.get("tag", "latest")
         duplicate = [
@@ -256,7 +291,13 @@ class CreateImageHandler(ModelArtsHandler):
             if (image["namespace"], image["name"], image["tag"]) == (body["namespace"], body["name"], tag)
         ]  # fmt: skip
         if duplicate and self.state.duplicate_tag == "reject":
-            self.send(400, _error("ModelArts.6737", f"The image {body['name']}:{tag} already exists in {body['namespace']}."))
+            self.send(
+                400,
+                _error(
+                    "ModelArts.6737",
+                    f"The image {body['name']}:{tag} already exists in {body['namespace']}.",
+                ),
+            )
             return
         for image_id in duplicate:  # pushing an existing name:tag overwrites it in SWR
             del self.state.images[image_id]
@@ -313,7 +354,10 @@ class ListImagesHandler(ModelArtsHandler):
     route_name = "list_image"
 
     def get(self, project_id: str) -> None:
-        args = {key: self.get_query_argument(key, "") for key in ("name", "namespace", "workspace_id", "type")}
+        args = {
+            key: self.get_query_argument(key, "")
+            for key in ("name", "namespace", "workspace_id", "type")
+        }
         try:
             limit = int(self.get_query_argument("limit", "200"))
             offset = int(self.get_query_argument("offset", "0"))
@@ -324,9 +368,21 @@ class ListImagesHandler(ModelArtsHandler):
         for key in ("name", "namespace", "workspace_id", "type"):
             if args[key]:
                 images = [image for image in images if image.get(key) == args[key]]
-        images.sort(key=lambda image: image["create_at"], reverse=self.get_query_argument("sort_dir", "desc") == "desc")
+        images.sort(
+            key=lambda image: image["create_at"],
+            reverse=self.get_query_argument("sort_dir", "desc") == "desc",
+        )
         page = images[offset : offset + limit]
-        self.send(200, {"current": offset // max(limit, 1), "data": page, "pages": -(-len(images) // max(limit, 1)), "size": len(page), "total": len(images)})
+        self.send(
+            200,
+            {
+                "current": offset // max(limit, 1),
+                "data": page,
+                "pages": -(-len(images) // max(limit, 1)),
+                "size": len(page),
+                "total": len(images),
+            },
+        )
 
 
 class ShowNotebookHandler(ModelArtsHandler):
@@ -347,16 +403,28 @@ class IamTokenHandler(EmulatorHandler):
             user = body["auth"]["identity"]["password"]["user"]
             name, password = user["name"], user["password"]
         except (KeyError, TypeError):
-            self.send(400, _error("IAM.0011", "Request parameter error: expected auth.identity.password.user."))
+            self.send(
+                400,
+                _error(
+                    "IAM.0011", "Request parameter error: expected auth.identity.password.user."
+                ),
+            )
             return
-        if not (hmac.compare_digest(str(name), DEMO_USER) and hmac.compare_digest(str(password), DEMO_PASSWORD)):
+        if not (
+            hmac.compare_digest(str(name), DEMO_USER)
+            and hmac.compare_digest(str(password), DEMO_PASSWORD)
+        ):
             self.send(401, _error("IAM.0002", "The username or password is wrong."))
             return
         token = "MII" + secrets.token_urlsafe(48)
         expires = time.time() + self.state.token_ttl
         self.state.tokens[token] = expires
         expires_at = datetime.fromtimestamp(expires, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        self.send(201, {"token": {"expires_at": expires_at, "methods": ["password"]}}, {"X-Subject-Token": token})
+        self.send(
+            201,
+            {"token": {"expires_at": expires_at, "methods": ["password"]}},
+            {"X-Subject-Token": token},
+        )
 
 
 class MetadataTokenHandler(EmulatorHandler):
@@ -377,7 +445,17 @@ class MetadataSecurityKeyHandler(EmulatorHandler):
         expires = time.time() + self.state.temp_credentials_ttl
         self.state.temporary_keys[access] = (secret, token, expires)
         expires_at = datetime.fromtimestamp(expires, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        self.send(200, {"credential": {"access": access, "secret": secret, "securitytoken": token, "expires_at": expires_at}})
+        self.send(
+            200,
+            {
+                "credential": {
+                    "access": access,
+                    "secret": secret,
+                    "securitytoken": token,
+                    "expires_at": expires_at,
+                }
+            },
+        )
 
 
 class RequestCountsHandler(EmulatorHandler):
@@ -418,7 +496,15 @@ class ConfigHandler(EmulatorHandler):
     """``POST /_emulator/config``: timings, duplicate-tag behaviour, a failing next save, notebook status."""
 
     route_name = "_control"
-    settable = ("init_seconds", "creating_seconds", "duplicate_tag", "fail_next_save", "temp_credentials_ttl", "token_ttl", "image_size_kb")
+    settable = (
+        "init_seconds",
+        "creating_seconds",
+        "duplicate_tag",
+        "fail_next_save",
+        "temp_credentials_ttl",
+        "token_ttl",
+        "image_size_kb",
+    )
 
     def get(self) -> None:
         self.send(200, self.describe())
@@ -441,7 +527,9 @@ class ConfigHandler(EmulatorHandler):
 
     def describe(self) -> dict[str, Any]:
         described = {key: getattr(self.state, key) for key in self.settable}
-        described["notebooks"] = {key: value["status"] for key, value in self.state.notebooks.items()}
+        described["notebooks"] = {
+            key: value["status"] for key, value in self.state.notebooks.items()
+        }
         described["project_id"] = self.state.project_id
         return described
 
@@ -488,7 +576,10 @@ async def serve(state: EmulatorState, host: str, port: int) -> None:
     bound = sockets[0].getsockname()[1]
     url = f"http://{host}:{bound}"
     # The first line is machine-readable so tests and scripts can find the port.
-    print(json.dumps({"url": url, "project_id": state.project_id, "notebook_id": DEMO_NOTEBOOK_ID}), flush=True)
+    print(
+        json.dumps({"url": url, "project_id": state.project_id, "notebook_id": DEMO_NOTEBOOK_ID}),
+        flush=True,
+    )
     print(
         f"ModelArts emulator on {url}\n"
         f"  MODELARTS_ENDPOINT={url}\n  HUAWEICLOUD_SDK_PROJECT_ID={state.project_id}\n"
@@ -500,27 +591,42 @@ async def serve(state: EmulatorState, host: str, port: int) -> None:
     await asyncio.Event().wait()
 
 
-def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.ArgumentParser:
-    parser = parser or argparse.ArgumentParser(prog="jupyter modelarts-snapshot emulator", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8090, help="port (0 picks a free one; default 8090)")
-    parser.add_argument("--init-seconds", type=float, default=2.0, help="how long an image stays INIT")
-    parser.add_argument("--creating-seconds", type=float, default=8.0, help="how long an image stays CREATING")
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    parser = parser or argparse.ArgumentParser(
+        prog="jupyter modelarts-snapshot emulator", description=__doc__
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8090, help="port (0 picks a free one; default 8090)"
+    )
+    parser.add_argument(
+        "--init-seconds", type=float, default=2.0, help="how long an image stays INIT"
+    )
+    parser.add_argument(
+        "--creating-seconds", type=float, default=8.0, help="how long an image stays CREATING"
+    )
     parser.add_argument("--duplicate-tag", choices=("overwrite", "reject"), default="overwrite")
-    parser.add_argument("--temp-credentials-ttl", type=float, default=3600.0, help="lifetime of metadata-service keys")
+    parser.add_argument(
+        "--temp-credentials-ttl",
+        type=float,
+        default=3600.0,
+        help="lifetime of metadata-service keys",
+    )
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="[emulator %(asctime)s] %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO, format="[emulator %(asctime)s] %(message)s", stream=sys.stderr
+    )
     state = EmulatorState(
         init_seconds=args.init_seconds, creating_seconds=args.creating_seconds,
         duplicate_tag=args.duplicate_tag, temp_credentials_ttl=args.temp_credentials_ttl,
     )  # fmt: skip
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(state, args.host, args.port))
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -8,7 +8,13 @@ from typing import Any
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from .client import CredentialsRejected, ModelArtsError, UpstreamError, UpstreamTimeout, UpstreamUnreachable
+from .client import (
+    CredentialsRejected,
+    ModelArtsError,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
 from .jobs import NotReady, SaveInProgress, SnapshotService
 from .rules import InvalidInput
 
@@ -53,7 +59,12 @@ class ImagesHandler(SnapshotHandler):
     @web.authenticated
     async def post(self) -> None:
         if len(self.request.body) > MAX_BODY_BYTES:
-            self.reply(413, {"message": f"The request body is over {MAX_BODY_BYTES // 1024} KiB; send only name, namespace, tag and description."})
+            self.reply(
+                413,
+                {
+                    "message": f"The request body is over {MAX_BODY_BYTES // 1024} KiB; send only name, namespace, tag and description."
+                },
+            )
             return
         try:
             body = json.loads(self.request.body or b"null")
@@ -75,13 +86,26 @@ class ImagesHandler(SnapshotHandler):
             self.reply(502, _upstream_body(error, error.message))
             return
         except ModelArtsError as error:
-            self.reply(502, _upstream_body(error, f"ModelArts refused the save: {error.error_msg or 'no reason given'}"))
+            self.reply(
+                502,
+                _upstream_body(
+                    error, f"ModelArts refused the save: {error.error_msg or 'no reason given'}"
+                ),
+            )
             return
         except (UpstreamTimeout, UpstreamUnreachable) as error:
             self.reply(504, {"message": error.message})
             return
         except UpstreamError as error:
-            self.reply(502, {"message": error.message, "upstream_status": None, "error_code": None, "error_msg": None})
+            self.reply(
+                502,
+                {
+                    "message": error.message,
+                    "upstream_status": None,
+                    "error_code": None,
+                    "error_msg": None,
+                },
+            )
             return
         self.service.start_poller()
         self.set_header("Location", self.request.path.rstrip("/") + "/" + job["id"])
@@ -94,7 +118,12 @@ class ImageHandler(SnapshotHandler):
         self.service.start_poller()
         job = self.service.store.get(image_id)
         if job is None:
-            self.reply(404, {"message": f"No save with ID '{image_id[:80]}' is known here. GET {NAMESPACE}/images lists them."})
+            self.reply(
+                404,
+                {
+                    "message": f"No save with ID '{image_id[:80]}' is known here. GET {NAMESPACE}/images lists them."
+                },
+            )
             return
         self.reply(200, job)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import fcntl  # ModelArts notebooks run Linux; the lock is shared with the CLI
 import json
 import logging
 import os
@@ -18,17 +19,12 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from .client import ModelArtsClient, UpstreamError, UpstreamTimeout
 from .config import ModelArtsSnapshot
 from .credentials import CredentialChain
 from .rules import InvalidInput, is_uuid, validate_save_request
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: the in-process lock still holds
-    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +45,9 @@ def iso(epoch_seconds: float) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def job_from_image(image: dict[str, Any], notebook_id: str, previous: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+def job_from_image(
+    image: dict[str, Any], notebook_id: str, previous: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Turn ModelArts' image object into our job record, keeping what we knew before."""
     job = dict(previous or {})
     status = str(image.get("status") or job.get("status") or "INIT")
@@ -66,7 +64,8 @@ def job_from_image(image: dict[str, Any], notebook_id: str, previous: Optional[d
         status_message=image.get("status_message") or job.get("status_message") or "",
         swr_path=image.get("swr_path") or job.get("swr_path"),
         size_kb=size if isinstance(size, int) and size > 0 else job.get("size_kb"),
-        created_at=job.get("created_at") or (iso(created_ms / 1000) if isinstance(created_ms, (int, float)) else now),
+        created_at=job.get("created_at")
+        or (iso(created_ms / 1000) if isinstance(created_ms, (int, float)) else now),
         updated_at=now,
         notebook_id=job.get("notebook_id") or notebook_id,
     )
@@ -101,7 +100,7 @@ class JobStore:
                 os.unlink(tmp)
             raise
 
-    def get(self, job_id: str) -> Optional[dict[str, Any]]:
+    def get(self, job_id: str) -> dict[str, Any] | None:
         try:
             path = self._path(job_id)
         except KeyError:
@@ -112,10 +111,16 @@ class JobStore:
         """Every job, newest first."""
         if not self.jobs_dir.is_dir():
             return []
-        jobs = [job for path in self.jobs_dir.glob("*.json") if not path.name.startswith(".") for job in [self._read(path)] if job]
+        jobs = [
+            job
+            for path in self.jobs_dir.glob("*.json")
+            if not path.name.startswith(".")
+            for job in [self._read(path)]
+            if job
+        ]
         return sorted(jobs, key=lambda job: (job.get("created_at") or "", job["id"]), reverse=True)
 
-    def _read(self, path: Path) -> Optional[dict[str, Any]]:
+    def _read(self, path: Path) -> dict[str, Any] | None:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(data, dict) or not is_uuid(str(data.get("id", ""))):
@@ -135,9 +140,6 @@ class JobStore:
     def save_lock(self) -> Iterator[bool]:
         """An exclusive lock across processes (server and CLI); yields False when taken."""
         self.root.mkdir(parents=True, exist_ok=True)
-        if fcntl is None:
-            yield True
-            return
         with open(self.root / "save.lock", "w") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -160,14 +162,16 @@ class NotReady(Exception):
 
 
 class SaveInProgress(Exception):
-    def __init__(self, job: Optional[dict[str, Any]]) -> None:
+    def __init__(self, job: dict[str, Any] | None) -> None:
         if job:
             message = (
                 f"A save from this instance is not finished yet: image '{job['name']}:{job['tag']}' "
                 f"is {job['status']}. Wait until it ends, then save again."
             )
         else:
-            message = "Another save from this instance is being started right now. Try again in a moment."
+            message = (
+                "Another save from this instance is being started right now. Try again in a moment."
+            )
         super().__init__(message)
         self.message = message
         self.job = job
@@ -190,7 +194,7 @@ class SnapshotService:
         self.store = store
         self.notebook_id, self.notebook_id_source = settings.resolve_notebook_id(base_url)
         self._create_lock = asyncio.Lock()
-        self._poller: Optional[asyncio.Task[None]] = None
+        self._poller: asyncio.Task[None] | None = None
 
     # -- what the server knows about itself -------------------------------------------------
     async def instance(self) -> dict[str, Any]:
@@ -280,7 +284,7 @@ class SnapshotService:
             image.setdefault(key, request.get(key, ""))
         return job_from_image(image, self.notebook_id)
 
-    async def _find_created(self, request: dict[str, str], since: float) -> Optional[dict[str, Any]]:
+    async def _find_created(self, request: dict[str, str], since: float) -> dict[str, Any] | None:
         try:
             images = await self.client.list_images(
                 name=request["name"], namespace=request["namespace"],
@@ -291,7 +295,11 @@ class SnapshotService:
         for image in images:
             created = image.get("create_at")
             recent = not isinstance(created, (int, float)) or created / 1000 >= since - 120
-            if image.get("tag") == request["tag"] and image.get("namespace") == request["namespace"] and recent:
+            if (
+                image.get("tag") == request["tag"]
+                and image.get("namespace") == request["namespace"]
+                and recent
+            ):
                 return image
         return None
 
@@ -348,4 +356,12 @@ class SnapshotService:
         await self.client.http.aclose()
 
 
-__all__ = ["FAILED", "FINISHED", "InvalidInput", "JobStore", "NotReady", "SaveInProgress", "SnapshotService"]
+__all__ = [
+    "FAILED",
+    "FINISHED",
+    "InvalidInput",
+    "JobStore",
+    "NotReady",
+    "SaveInProgress",
+    "SnapshotService",
+]

@@ -17,7 +17,9 @@ RULES: dict[str, dict[str, Any]] = json.loads(
 FIELDS = tuple(RULES)
 
 # Identifiers placed in upstream URLs: checked before use so no input can change the path.
-UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID_PATTERN = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 PROJECT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -54,7 +56,9 @@ def validate_save_request(body: Any) -> dict[str, str]:
     Raises :class:`InvalidInput` for the first problem found, naming the field.
     """
     if not isinstance(body, dict):
-        raise InvalidInput("body", "The request body must be a JSON object with 'name' and 'namespace'.")
+        raise InvalidInput(
+            "body", "The request body must be a JSON object with 'name' and 'namespace'."
+        )
     unknown = sorted(str(key) for key in body if key not in RULES)
     if unknown:
         raise InvalidInput(

@@ -18,7 +18,9 @@ DATE_HEADER = "X-Sdk-Date"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 CONTENT_HASH_HEADER = "X-Sdk-Content-Sha256"
 EMPTY_BODY_HASH = hashlib.sha256(b"").hexdigest()
-UNSIGNED_TRANSPORT_HEADERS = frozenset({"accept", "accept-encoding", "connection", "content-length"})
+UNSIGNED_TRANSPORT_HEADERS = frozenset(
+    {"accept", "accept-encoding", "connection", "content-length"}
+)
 
 
 def _encode(text: str) -> str:

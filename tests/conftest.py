@@ -111,7 +111,8 @@ def state_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def jp_server_config(state_dir: Path) -> dict[str, Any]:
+def jp_server_config(state_dir: Path, modelarts_env: Emulator) -> dict[str, Any]:
+    # The environment is set before the server starts, as on a real instance.
     return {
         "ServerApp": {
             "jpserver_extensions": {"jupyterlab_modelarts_snapshot": True},

@@ -3,16 +3,25 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from conftest import CASES
-from jupyterlab_modelarts_snapshot.rules import RULES, InvalidInput, check_field, validate_save_request
+
+from jupyterlab_modelarts_snapshot.rules import (
+    RULES,
+    InvalidInput,
+    check_field,
+    validate_save_request,
+)
 
 
 def case_value(case: dict[str, Any]) -> str:
     return str(case["value"]) * int(case.get("repeat", 1))
 
 
-@pytest.mark.parametrize("case", CASES["cases"], ids=lambda case: f"{case['field']}-{case['value'][:12]!r}-{case.get('repeat', 1)}")
+@pytest.mark.parametrize(
+    "case",
+    CASES["cases"],
+    ids=lambda case: f"{case['field']}-{case['value'][:12]!r}-{case.get('repeat', 1)}",
+)
 def test_shared_validation_table(case: dict[str, Any]) -> None:
     problem = check_field(case["field"], case_value(case))
     if case["valid"]:
@@ -31,7 +40,10 @@ def test_every_field_has_valid_and_invalid_cases() -> None:
 
 
 def test_request_keeps_only_given_fields() -> None:
-    assert validate_save_request({"name": "env", "namespace": "team", "tag": ""}) == {"name": "env", "namespace": "team"}
+    assert validate_save_request({"name": "env", "namespace": "team", "tag": ""}) == {
+        "name": "env",
+        "namespace": "team",
+    }
 
 
 @pytest.mark.parametrize(

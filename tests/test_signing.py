@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any
 
 import httpx
 import pytest
@@ -33,7 +33,7 @@ QUERIES: list[list[tuple[str, str]]] = [
     [("b", "2"), ("a", "1"), ("a", "0")],
     [("unicode", "名字"), ("empty", ""), ("sym", "a+b=c&d/e~f")],
 ]
-BODIES: list[tuple[Optional[bytes], Optional[str]]] = [
+BODIES: list[tuple[bytes | None, str | None]] = [
     (None, None),
     (b'{"name": "pytorch1_4", "namespace": "atelier-auto", "tag": "20221223"}', "application/json"),
     ('{"description": "保存"}'.encode(), "application/json;charset=UTF-8"),
@@ -55,11 +55,26 @@ def all_cases() -> list[tuple[Any, ...]]:
     return [case for index, case in enumerate(product) if index % 11 == 0]
 
 
-def sign_with_project(method: str, path: str, query: list[tuple[str, str]], body: Optional[bytes], content_type: Optional[str], headers: dict[str, str], token: Optional[str], project: Optional[str]) -> httpx.Request:
+def sign_with_project(
+    method: str,
+    path: str,
+    query: list[tuple[str, str]],
+    body: bytes | None,
+    content_type: str | None,
+    headers: dict[str, str],
+    token: str | None,
+    project: str | None,
+) -> httpx.Request:
     all_headers = dict(headers)
     if content_type:
         all_headers["Content-Type"] = content_type
-    request = httpx.Request(method, "https://modelarts.cn-north-4.myhuaweicloud.com" + path, params=query, headers=all_headers, content=body)
+    request = httpx.Request(
+        method,
+        "https://modelarts.cn-north-4.myhuaweicloud.com" + path,
+        params=query,
+        headers=all_headers,
+        content=body,
+    )
     flow = SdkHmacSha256Auth(AK, SK, token, project, now=NOW).auth_flow(request)
     return next(flow)
 

@@ -1,0 +1,283 @@
+"""The local REST API, exercised over HTTP against a real emulator process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import pytest
+from conftest import POLL_INTERVAL, Emulator
+from tornado.httpclient import HTTPClientError
+
+from jupyterlab_modelarts_snapshot.emulator import DEMO_NOTEBOOK_ID, DEMO_PROJECT_ID
+
+GOOD = {
+    "name": "pytorch-env",
+    "namespace": "atelier-auto",
+    "tag": "20261127",
+    "description": "from a test",
+}
+
+
+async def call(
+    jp_fetch: Any, method: str, *path: str, body: Any = None, raw: bytes | None = None
+) -> tuple[int, dict[str, Any]]:
+    kwargs: dict[str, Any] = {"method": method}
+    if method == "POST":
+        kwargs["body"] = raw if raw is not None else json.dumps(body)
+    try:
+        response = await jp_fetch("modelarts-snapshot", *path, **kwargs)
+    except HTTPClientError as error:
+        assert error.response is not None
+        return error.code, json.loads(error.response.body)
+    return response.code, json.loads(response.body)
+
+
+async def wait_for_status(
+    jp_fetch: Any, image_id: str, statuses: set[str], timeout: float = 15
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        code, job = await call(jp_fetch, "GET", "images", image_id)
+        assert code == 200
+        if job["status"] in statuses:
+            return job
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{image_id} never reached {statuses}")
+
+
+async def test_instance_reports_sources(jp_fetch: Any, modelarts_env: Emulator) -> None:
+    code, info = await call(jp_fetch, "GET", "instance")
+    assert code == 200
+    assert info == {
+        "notebook_id": DEMO_NOTEBOOK_ID,
+        "notebook_id_source": "env:MODELARTS_NOTEBOOK_ID",
+        "project_id": DEMO_PROJECT_ID,
+        "region": None,
+        "endpoint": modelarts_env.url,
+        "credentials": "env",
+        "ready": True,
+        "problems": [],
+    }
+
+
+async def test_save_reaches_active_with_swr_path(jp_fetch: Any, modelarts_env: Emulator) -> None:
+    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    assert code == 201, job
+    assert job["status"] in ("INIT", "CREATING")
+    assert job["notebook_id"] == DEMO_NOTEBOOK_ID
+    assert (job["name"], job["namespace"], job["tag"]) == (
+        "pytorch-env",
+        "atelier-auto",
+        "20261127",
+    )
+    assert job["finished_at"] is None
+    done = await wait_for_status(jp_fetch, job["id"], {"ACTIVE"})
+    assert done["swr_path"] == "swr.cn-north-4.myhuaweicloud.com/atelier-auto/pytorch-env:20261127"
+    assert done["size_kb"] == 3_481_600
+    assert done["finished_at"] and done["finished_at"].endswith("Z")
+    code, listing = await call(jp_fetch, "GET", "images")
+    assert code == 200 and [item["id"] for item in listing["images"]] == [job["id"]]
+    assert modelarts_env.count("create_image") == 1
+
+
+async def test_many_clients_cost_one_upstream_poll_per_interval(
+    jp_fetch: Any, modelarts_env: Emulator
+) -> None:
+    modelarts_env.configure(creating_seconds=3.0)
+    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    assert code == 201
+    started = time.monotonic()
+    polls_by_clients = 0
+    while True:
+        answers = await asyncio.gather(
+            *(call(jp_fetch, "GET", "images", job["id"]) for _ in range(20))
+        )
+        polls_by_clients += len(answers)
+        if answers[0][1]["status"] == "ACTIVE":
+            break
+        await asyncio.sleep(0.05)
+    elapsed = time.monotonic() - started
+    upstream = modelarts_env.count("show_image")
+    assert polls_by_clients > 200
+    # One upstream poll per interval, whatever the number of clients (plus one tick of slack).
+    assert upstream <= elapsed / POLL_INTERVAL + 1, (upstream, elapsed)
+    assert upstream >= 3
+
+
+async def test_invalid_input_is_400_and_sends_nothing(
+    jp_fetch: Any, modelarts_env: Emulator
+) -> None:
+    for body, field in [
+        ({**GOOD, "name": "Bad Name"}, "name"),
+        ({**GOOD, "namespace": "9lives"}, "namespace"),
+        ({**GOOD, "tag": "v1,v2"}, "tag"),
+        ({**GOOD, "description": "x" * 513}, "description"),
+        ({"namespace": "team"}, "name"),
+        ({**GOOD, "endpoint": "http://elsewhere"}, "endpoint"),
+        ([], "body"),
+    ]:
+        code, answer = await call(jp_fetch, "POST", "images", body=body)
+        assert code == 400, body
+        assert answer["field"] == field
+        assert answer["message"]
+    code, answer = await call(jp_fetch, "POST", "images", raw=b"{not json")
+    assert code == 400 and answer["field"] == "body"
+    assert modelarts_env.count("create_image") == 0
+
+
+async def test_second_save_while_unfinished_is_409(jp_fetch: Any, modelarts_env: Emulator) -> None:
+    code, first = await call(jp_fetch, "POST", "images", body=GOOD)
+    assert code == 201
+    code, answer = await call(jp_fetch, "POST", "images", body={**GOOD, "tag": "other"})
+    assert code == 409
+    assert answer["job"]["id"] == first["id"]
+    assert "not finished" in answer["message"]
+    assert modelarts_env.count("create_image") == 1
+    await wait_for_status(jp_fetch, first["id"], {"ACTIVE"})
+    code, _second = await call(jp_fetch, "POST", "images", body={**GOOD, "tag": "other"})
+    assert code == 201
+
+
+async def test_not_ready_is_412_and_sends_nothing(
+    jp_fetch: Any, modelarts_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HUAWEICLOUD_SDK_AK")
+    monkeypatch.delenv("HUAWEICLOUD_SDK_SK")
+    code, info = await call(jp_fetch, "GET", "instance")
+    assert code == 200 and info["ready"] is False and info["credentials"] is None
+    assert any("HUAWEICLOUD_SDK_AK" in problem for problem in info["problems"])
+    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    assert code == 412
+    assert answer["problems"] == info["problems"]
+    assert modelarts_env.counts() == {}
+
+
+@pytest.fixture
+def notebook_id_not_a_uuid(modelarts_env: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MODELARTS_NOTEBOOK_ID", "not-a-uuid")
+
+
+async def test_unknown_notebook_id_is_not_ready(
+    notebook_id_not_a_uuid: None, jp_fetch: Any, modelarts_env: Emulator
+) -> None:
+    code, info = await call(jp_fetch, "GET", "instance")
+    assert info["notebook_id"] is None and info["notebook_id_source"] is None and not info["ready"]
+    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    assert code == 412
+    assert any("MODELARTS_NOTEBOOK_ID" in problem for problem in answer["problems"])
+
+
+@pytest.mark.parametrize(
+    ("setup", "error_code"),
+    [
+        ({"notebook_status": "STOPPED"}, "ModelArts.6327"),
+        ({"duplicate_tag": "reject"}, "ModelArts.6737"),
+    ],
+)
+async def test_modelarts_refusal_is_502(
+    jp_fetch: Any, modelarts_env: Emulator, setup: dict[str, str], error_code: str
+) -> None:
+    if "duplicate_tag" in setup:
+        code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+        await wait_for_status(jp_fetch, job["id"], {"ACTIVE"})
+    modelarts_env.configure(**setup)
+    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    assert code == 502
+    assert answer["upstream_status"] == 400
+    assert answer["error_code"] == error_code
+    assert answer["error_msg"] and answer["error_msg"] in answer["message"]
+
+
+async def test_upstream_5xx_is_502(jp_fetch: Any, modelarts_env: Emulator) -> None:
+    modelarts_env.fault(
+        route="create_image", status=500, error_code="ModelArts.6102", error_msg="Internal error."
+    )
+    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    assert (code, answer["upstream_status"], answer["error_code"]) == (502, 500, "ModelArts.6102")
+
+
+async def test_no_answer_is_504_and_nothing_was_saved(
+    jp_fetch: Any, modelarts_env: Emulator
+) -> None:
+    modelarts_env.fault(route="create_image", status=503, delay=3.0)
+    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    assert code == 504
+    assert "nothing was saved" in answer["message"]
+    code, listing = await call(jp_fetch, "GET", "images")
+    assert listing["images"] == []
+
+
+async def test_lost_answer_is_reconciled_not_repeated(
+    jp_fetch: Any, modelarts_env: Emulator
+) -> None:
+    # ModelArts creates the image but its answer comes after our timeout.
+    modelarts_env.fault(route="create_image", delay=2.5, after=True)
+    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    assert code == 201, job
+    assert modelarts_env.count("create_image") == 1
+    assert modelarts_env.count("list_image") == 1
+    assert [image["id"] for image in modelarts_env.images()] == [job["id"]]
+
+
+async def test_failed_save_records_reason(jp_fetch: Any, modelarts_env: Emulator) -> None:
+    modelarts_env.configure(fail_next_save="container size 62G is greater than threshold 50G")
+    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    assert code == 201
+    done = await wait_for_status(jp_fetch, job["id"], {"CREATE_FAILED", "ERROR", "ACTIVE"})
+    assert done["status"] == "CREATE_FAILED"
+    assert done["status_message"] == "container size 62G is greater than threshold 50G"
+    assert done["finished_at"]
+
+
+async def test_unknown_image_is_404(jp_fetch: Any, modelarts_env: Emulator) -> None:
+    for image_id in ("6b0f3c5e-1d2a-4c8b-9e7f-000000000000", "..", "not-an-id", "%2e%2e%2fetc"):
+        code, answer = await call(jp_fetch, "GET", "images", image_id)
+        assert code == 404, image_id
+        assert "GET modelarts-snapshot/images" in answer["message"]
+    assert modelarts_env.count("show_image") == 0
+
+
+async def test_large_body_is_413(jp_fetch: Any, modelarts_env: Emulator) -> None:
+    code, answer = await call(
+        jp_fetch, "POST", "images", raw=json.dumps({**GOOD, "description": "x" * 70_000}).encode()
+    )
+    assert code == 413 and answer["message"]
+    assert modelarts_env.count("create_image") == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "instance"),
+        ("GET", "images"),
+        ("POST", "images"),
+        ("GET", "images/6b0f3c5e-1d2a-4c8b-9e7f-0a1b2c3d4e5f"),
+    ],
+)
+async def test_every_route_requires_jupyter_auth(
+    jp_fetch: Any, modelarts_env: Emulator, method: str, path: str
+) -> None:
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch(
+            "modelarts-snapshot",
+            path,
+            method=method,
+            body=json.dumps(GOOD) if method == "POST" else None,
+            headers={"Authorization": ""},
+        )
+    assert caught.value.code in (401, 403)
+    assert modelarts_env.counts() == {}
+
+
+async def test_jobs_survive_a_server_restart(
+    jp_fetch: Any, jp_serverapp: Any, modelarts_env: Emulator, state_dir: Any
+) -> None:
+    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    assert code == 201
+    record = json.loads((state_dir / "jobs" / f"{job['id']}.json").read_text())
+    assert record["id"] == job["id"] and record["status"] in ("INIT", "CREATING")
+    text = json.dumps(record)
+    assert "EMULATOR" not in text and "secret" not in text.lower()
