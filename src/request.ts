@@ -35,7 +35,7 @@ export async function requestAPI<T>(
     const message =
       response.status === 404 && endPoint === 'instance'
         ? 'The ModelArts snapshot server extension is not enabled: run `jupyter server extension list`.'
-        : data?.message ?? String(data);
+        : (data?.message ?? String(data));
     throw new ServerConnection.ResponseError(response, message);
   }
   return data as T;

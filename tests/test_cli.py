@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Emulator
 
 from jupyterlab_modelarts_snapshot.emulator import DEMO_NOTEBOOK_ID, DEMO_SECRET_KEY
+
+from conftest import Emulator
 
 
 def run_cli(state_dir: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

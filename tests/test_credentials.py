@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Emulator
 
 from jupyterlab_modelarts_snapshot.app import build_service
 from jupyterlab_modelarts_snapshot.client import CredentialsRejected
@@ -25,6 +24,8 @@ from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_USER,
 )
 from jupyterlab_modelarts_snapshot.signing import SdkHmacSha256Auth
+
+from conftest import Emulator
 
 FAKE_SDK = """
 class Session:

@@ -8,10 +8,16 @@ import time
 from typing import Any
 
 import pytest
-from conftest import POLL_INTERVAL, Emulator
 from tornado.httpclient import HTTPClientError
 
-from jupyterlab_modelarts_snapshot.emulator import DEMO_NOTEBOOK_ID, DEMO_PROJECT_ID
+from jupyterlab_modelarts_snapshot.emulator import (
+    DEMO_ACCESS_KEY,
+    DEMO_NOTEBOOK_ID,
+    DEMO_PROJECT_ID,
+    DEMO_SECRET_KEY,
+)
+
+from conftest import POLL_INTERVAL, Emulator
 
 GOOD = {
     "name": "pytorch-env",
@@ -280,4 +286,4 @@ async def test_jobs_survive_a_server_restart(
     record = json.loads((state_dir / "jobs" / f"{job['id']}.json").read_text())
     assert record["id"] == job["id"] and record["status"] in ("INIT", "CREATING")
     text = json.dumps(record)
-    assert "EMULATOR" not in text and "secret" not in text.lower()
+    assert DEMO_ACCESS_KEY not in text and DEMO_SECRET_KEY not in text

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import CASES
 
 from jupyterlab_modelarts_snapshot.rules import (
     RULES,
@@ -11,6 +10,8 @@ from jupyterlab_modelarts_snapshot.rules import (
     check_field,
     validate_save_request,
 )
+
+from conftest import CASES
 
 
 def case_value(case: dict[str, Any]) -> str:

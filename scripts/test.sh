@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test suite: lint and types, the Python tests (REST API, CLI, signer, emulator,
+# restarts), the front-end checks, and the install checks. Installs what it needs into .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+# shellcheck disable=SC1091
+. "${VENV:-.venv}/bin/activate"
+
+echo "==> the installed extension is enabled and OK"
+server_list=$(jupyter server extension list 2>&1)
+lab_list=$(jupyter labextension list 2>&1)
+echo "$server_list" | grep -E "jupyterlab_modelarts_snapshot.*enabled" >/dev/null || { echo "$server_list"; exit 1; }
+echo "$server_list" | grep -E "jupyterlab_modelarts_snapshot .*OK" >/dev/null || { echo "$server_list"; exit 1; }
+echo "$lab_list" | grep -E "jupyterlab-modelarts-snapshot .*enabled.*OK" >/dev/null || { echo "$lab_list"; exit 1; }
+
+echo "==> Python lint, format and types"
+ruff check .
+ruff format --check .
+mypy
+
+echo "==> TypeScript lint and format"
+jlpm lint:check
+
+echo "==> front-end unit tests (jest)"
+jlpm test
+
+echo "==> Python tests"
+# pytest exits 5 when a selection collects nothing; that is not a failure here.
+python -m pytest -p no:cacheprovider "$@" || { status=$?; [ "$status" -eq 5 ] || exit "$status"; }
