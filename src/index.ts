@@ -1,69 +1,126 @@
 import {
+  ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
+import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { Widget } from '@lumino/widgets';
+import { LabIcon } from '@jupyterlab/ui-components';
 
-import { requestAPI } from './request';
+import { SaveForm } from './form';
+import { SnapshotModel } from './model';
+import { SnapshotPanel, SnapshotStatus } from './panel';
+import {
+  CommandIDs,
+  FAILED_STATUSES,
+  IJob,
+  PANEL_ID,
+  PLUGIN_ID
+} from './tokens';
+import { defaultTag } from './validation';
 
-const COMMAND = 'modelarts-snapshot:save';
-const FIELDS = ['name', 'namespace', 'tag', 'description'] as const;
+const LAST_NAMESPACE_KEY = `${PLUGIN_ID}:last-namespace`;
+const NOTICE_SEEN_KEY = `${PLUGIN_ID}:notice-seen`;
 
-/**
- * A minimal form: the next iteration replaces it with a validated form and a status panel.
- */
-class SaveForm extends Widget {
-  constructor(labels: Record<string, string>) {
-    super();
-    this.addClass('jp-ModelArtsSnapshot-form');
-    const today = new Date().toISOString().slice(0, 10).replace(/-/g, '');
-    for (const field of FIELDS) {
-      const label = document.createElement('label');
-      label.textContent = labels[field];
-      const input = document.createElement('input');
-      input.name = field;
-      input.value = field === 'tag' ? today : '';
-      label.appendChild(input);
-      this.node.appendChild(label);
-    }
-  }
+export const snapshotIcon = new LabIcon({
+  name: 'modelarts-snapshot:camera',
+  svgstr:
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="16"><path class="jp-icon3" fill="#616161" d="M9 3 7.2 5H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2h-3.2L15 3H9zm3 5a5 5 0 1 1 0 10 5 5 0 0 1 0-10zm0 2a3 3 0 1 0 0 6 3 3 0 0 0 0-6z"/></svg>'
+});
 
-  getValue(): Record<string, string> {
-    const value: Record<string, string> = {};
-    this.node.querySelectorAll('input').forEach(input => {
-      if (input.value) {
-        value[input.name] = input.value;
-      }
-    });
-    return value;
-  }
+interface ISettings {
+  pollInterval: number;
+  defaultNamespace: string;
+  tagPattern: string;
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyterlab-modelarts-snapshot:plugin',
+  id: PLUGIN_ID,
   description: 'Save the running ModelArts notebook instance as an image.',
   autoStart: true,
-  optional: [ICommandPalette, ITranslator],
+  optional: [
+    ICommandPalette,
+    ILayoutRestorer,
+    ISettingRegistry,
+    IStatusBar,
+    IStateDB,
+    ITranslator
+  ],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null,
+    statusBar: IStatusBar | null,
+    state: IStateDB | null,
     translator: ITranslator | null
   ) => {
     const trans = (translator ?? nullTranslator).load(
       'jupyterlab_modelarts_snapshot'
     );
-    app.commands.addCommand(COMMAND, {
+    const settings: ISettings = {
+      pollInterval: 5,
+      defaultNamespace: '',
+      tagPattern: '{date}'
+    };
+    const model = new SnapshotModel({ interval: settings.pollInterval * 1000 });
+
+    const panel = new SnapshotPanel({ model, trans, commands: app.commands });
+    panel.id = PANEL_ID;
+    panel.title.icon = snapshotIcon;
+    panel.title.caption = trans.__('Image snapshots');
+    panel.title.label = '';
+    app.shell.add(panel, 'right', { rank: 900 });
+    restorer?.add(panel, 'modelarts-snapshot');
+
+    const revealPanel = () => app.shell.activateById(PANEL_ID);
+
+    app.commands.addCommand(CommandIDs.openPanel, {
+      label: trans.__('Show Image Snapshots'),
+      execute: revealPanel
+    });
+
+    app.commands.addCommand(CommandIDs.save, {
       label: trans.__('Save as Image…'),
-      caption: trans.__('Save this notebook instance as a container image'),
+      caption: trans.__('Save as image'),
+      icon: args => (args.toolbar ? snapshotIcon : undefined),
       execute: async () => {
+        const current = model.current;
+        if (current) {
+          revealPanel();
+          Notification.warning(
+            trans.__(
+              'Image %1 is still being saved; wait until it ends.',
+              `${current.name}:${current.tag}`
+            ),
+            { autoClose: 5000 }
+          );
+          return;
+        }
+        if (model.instance && !model.instance.ready) {
+          revealPanel();
+          Notification.error(
+            trans.__(
+              'This server cannot save an image yet: %1',
+              model.instance.problems.join(' ')
+            )
+          );
+          return;
+        }
+        const lastNamespace = (await state?.fetch(LAST_NAMESPACE_KEY)) as
+          string | undefined;
+        const noticeSeen = Boolean(await state?.fetch(NOTICE_SEEN_KEY));
         const form = new SaveForm({
-          name: trans.__('Name'),
-          namespace: trans.__('Namespace'),
-          tag: trans.__('Tag'),
-          description: trans.__('Description')
+          trans,
+          initial: {
+            namespace: lastNamespace || settings.defaultNamespace,
+            tag: defaultTag(settings.tagPattern)
+          },
+          showNotice: !noticeSeen
         });
         const result = await new Dialog({
           title: trans.__('Save as image'),
@@ -76,25 +133,89 @@ const plugin: JupyterFrontEndPlugin<void> = {
         if (!result.button.accept || !result.value) {
           return;
         }
+        // Older JupyterLab dialogs do not block an invalid form: check again.
+        const problem = form.firstProblem;
+        if (problem) {
+          Notification.error(problem);
+          return;
+        }
+        let job: IJob;
         try {
-          const job = await requestAPI<{ id: string; name: string }>('images', {
-            method: 'POST',
-            body: JSON.stringify(result.value)
-          });
-          Notification.info(
-            trans.__('Saving image %1 (ID %2).', job.name, job.id),
-            { autoClose: 5000 }
-          );
+          job = await model.save(result.value);
         } catch (error) {
           const message =
             error instanceof ServerConnection.ResponseError
               ? error.message
               : String(error);
           Notification.error(trans.__('The save did not start: %1', message));
+          return;
         }
+        void state?.save(LAST_NAMESPACE_KEY, job.namespace);
+        void state?.save(NOTICE_SEEN_KEY, true);
+        revealPanel();
+        Notification.info(
+          trans.__(
+            'Saving image %1. The instance pauses while ModelArts saves it; JupyterLab reconnects by itself.',
+            `${job.name}:${job.tag}`
+          ),
+          { autoClose: 8000 }
+        );
       }
     });
-    palette?.addItem({ command: COMMAND, category: trans.__('ModelArts') });
+    palette?.addItem({
+      command: CommandIDs.save,
+      category: trans.__('ModelArts')
+    });
+    palette?.addItem({
+      command: CommandIDs.openPanel,
+      category: trans.__('ModelArts')
+    });
+
+    statusBar?.registerStatusItem('modelarts-snapshot:status', {
+      item: new SnapshotStatus({ model, trans, commands: app.commands }),
+      align: 'left',
+      rank: 10,
+      isActive: () => model.current !== null,
+      activeStateChanged: model.changed
+    });
+
+    model.finished.connect((_, job) => {
+      const image = `${job.name}:${job.tag}`;
+      if (job.status === 'ACTIVE') {
+        Notification.success(
+          trans.__('Image %1 is saved: %2', image, job.swr_path ?? ''),
+          { autoClose: false }
+        );
+      } else if (FAILED_STATUSES.includes(job.status)) {
+        Notification.error(
+          trans.__(
+            'Saving image %1 failed: %2',
+            image,
+            job.status_message || job.status
+          ),
+          { autoClose: false }
+        );
+      }
+    });
+
+    if (settingRegistry) {
+      const apply = (loaded: ISettingRegistry.ISettings) => {
+        settings.pollInterval = loaded.get('pollInterval').composite as number;
+        settings.defaultNamespace = loaded.get('defaultNamespace')
+          .composite as string;
+        settings.tagPattern = loaded.get('tagPattern').composite as string;
+        model.interval = settings.pollInterval * 1000;
+      };
+      settingRegistry
+        .load(PLUGIN_ID)
+        .then(loaded => {
+          apply(loaded);
+          loaded.changed.connect(apply);
+        })
+        .catch(reason =>
+          console.error('modelarts-snapshot: settings not loaded', reason)
+        );
+    }
   }
 };
 

@@ -8,7 +8,8 @@ import { ServerConnection } from '@jupyterlab/services';
  */
 export async function requestAPI<T>(
   endPoint = '',
-  init: RequestInit = {}
+  init: RequestInit = {},
+  timeoutMs?: number
 ): Promise<T> {
   const settings = ServerConnection.makeSettings();
   const requestUrl = URLExt.join(
@@ -16,6 +17,10 @@ export async function requestAPI<T>(
     'modelarts-snapshot',
     endPoint
   );
+  // A paused server accepts the connection but never answers: give up after timeoutMs.
+  if (timeoutMs !== undefined && !init.signal) {
+    init = { ...init, signal: AbortSignal.timeout(timeoutMs) };
+  }
   let response: Response;
   try {
     response = await ServerConnection.makeRequest(requestUrl, init, settings);

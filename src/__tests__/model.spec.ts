@@ -1,0 +1,191 @@
+/**
+ * The status model and its reconnect logic, against a scripted server.
+ */
+import { ServerConnection } from '@jupyterlab/services';
+
+import { ISnapshotAPI, SnapshotModel } from '../model';
+import { IInstance, IJob, ISaveRequest } from '../tokens';
+
+const READY: IInstance = {
+  notebook_id: '6b0f3c5e-1d2a-4c8b-9e7f-0a1b2c3d4e5f',
+  notebook_id_source: 'env:MODELARTS_NOTEBOOK_ID',
+  project_id: 'p',
+  region: 'cn-north-4',
+  endpoint: 'http://127.0.0.1:8090',
+  credentials: 'env',
+  ready: true,
+  problems: []
+};
+
+function job(status: string, id = 'a1'): IJob {
+  return {
+    id,
+    name: 'env',
+    namespace: 'team',
+    tag: 'v1',
+    description: '',
+    status,
+    status_message: status === 'CREATE_FAILED' ? 'too big' : '',
+    swr_path:
+      status === 'ACTIVE'
+        ? 'swr.cn-north-4.myhuaweicloud.com/team/env:v1'
+        : null,
+    size_kb: null,
+    created_at: '2026-11-27T08:00:00Z',
+    updated_at: '2026-11-27T08:00:00Z',
+    finished_at: status === 'ACTIVE' ? '2026-11-27T08:01:00Z' : null,
+    notebook_id: READY.notebook_id!
+  };
+}
+
+/** A server whose answers the test scripts; `down` makes it stop answering like a paused instance. */
+class ScriptedServer implements ISnapshotAPI {
+  jobs: IJob[] = [];
+  down = false;
+  failWith: Error | null = null;
+  calls = 0;
+
+  async instance(): Promise<IInstance> {
+    this.check();
+    return READY;
+  }
+
+  async images(): Promise<IJob[]> {
+    this.check();
+    return this.jobs;
+  }
+
+  async save(request: ISaveRequest): Promise<IJob> {
+    this.check();
+    const created = { ...job('INIT', 'new'), ...request };
+    this.jobs = [created, ...this.jobs];
+    return created;
+  }
+
+  private check(): void {
+    this.calls++;
+    if (this.down) {
+      throw new ServerConnection.NetworkError(new TypeError('Failed to fetch'));
+    }
+    if (this.failWith) {
+      throw this.failWith;
+    }
+  }
+}
+
+function newModel(server: ScriptedServer, autoStart = false): SnapshotModel {
+  return new SnapshotModel({ interval: 20, api: server, autoStart });
+}
+
+async function until(predicate: () => boolean, timeout = 3000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeout) {
+      throw new Error('condition not met in time');
+    }
+    await new Promise(resolve => setTimeout(resolve, 10));
+  }
+}
+
+describe('SnapshotModel', () => {
+  it('loads the instance and the saves', async () => {
+    const server = new ScriptedServer();
+    server.jobs = [job('ACTIVE')];
+    const model = newModel(server);
+    await model.refresh();
+    expect(model.connection).toBe('online');
+    expect(model.instance).toEqual(READY);
+    expect(model.jobs).toHaveLength(1);
+    expect(model.current).toBeNull();
+    model.dispose();
+  });
+
+  it('announces a save once, when it finishes, and not saves finished before', async () => {
+    const server = new ScriptedServer();
+    server.jobs = [job('ACTIVE', 'old'), job('CREATING')];
+    const model = newModel(server);
+    const finished: IJob[] = [];
+    model.finished.connect((_, item) => finished.push(item));
+    await model.refresh();
+    expect(model.current?.id).toBe('a1');
+    server.jobs = [job('ACTIVE', 'old'), job('CREATE_FAILED')];
+    await model.refresh();
+    await model.refresh();
+    expect(finished.map(item => [item.id, item.status])).toEqual([
+      ['a1', 'CREATE_FAILED']
+    ]);
+    expect(model.current).toBeNull();
+    model.dispose();
+  });
+
+  it('shows the pause during a save, keeps its state and resumes by itself', async () => {
+    const server = new ScriptedServer();
+    server.jobs = [job('CREATING')];
+    const model = newModel(server, true);
+    await until(() => model.connection === 'online');
+    const finished: IJob[] = [];
+    model.finished.connect((_, item) => finished.push(item));
+
+    server.down = true;
+    await until(() => model.connection === 'paused');
+    expect(model.current?.status).toBe('CREATING'); // nothing lost while paused
+    const callsWhilePaused = server.calls;
+    await until(() => server.calls > callsWhilePaused + 1); // it keeps trying
+
+    server.jobs = [job('ACTIVE')];
+    server.down = false;
+    await until(() => model.connection === 'online');
+    await until(() => finished.length === 1);
+    expect(finished[0].status).toBe('ACTIVE');
+    expect(model.current).toBeNull();
+    model.dispose();
+  });
+
+  it('calls it offline, not paused, when no save is running', async () => {
+    const server = new ScriptedServer();
+    const model = newModel(server);
+    await model.refresh();
+    server.down = true;
+    await expect(model.refresh()).rejects.toBeInstanceOf(
+      ServerConnection.NetworkError
+    );
+    expect(model.connection).toBe('offline');
+    model.dispose();
+  });
+
+  it('treats an error answer as an answer: the server is there', async () => {
+    const server = new ScriptedServer();
+    server.jobs = [job('CREATING')];
+    const model = newModel(server);
+    await model.refresh();
+    server.failWith = new ServerConnection.ResponseError(
+      new Response('{"message": "boom"}', { status: 500 }),
+      'boom'
+    );
+    await expect(model.refresh()).rejects.toThrow('boom');
+    expect(model.connection).toBe('online');
+    model.dispose();
+  });
+
+  it('a paused proxy answer (504) counts as the pause', async () => {
+    const server = new ScriptedServer();
+    server.jobs = [job('INIT')];
+    const model = newModel(server);
+    await model.refresh();
+    server.failWith = new ServerConnection.ResponseError(
+      new Response('', { status: 504 })
+    );
+    await expect(model.refresh()).rejects.toBeDefined();
+    expect(model.connection).toBe('paused');
+    model.dispose();
+  });
+
+  it('shows a new save at once', async () => {
+    const server = new ScriptedServer();
+    const model = newModel(server);
+    await model.refresh();
+    const created = await model.save({ name: 'env', namespace: 'team' });
+    expect(model.current?.id).toBe(created.id);
+    model.dispose();
+  });
+});

@@ -1,0 +1,246 @@
+import { Clipboard } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
+import * as React from 'react';
+
+import {
+  elapsedSeconds,
+  humanDuration,
+  humanSize,
+  statusKind,
+  statusWords
+} from './format';
+import { SnapshotModel } from './model';
+import { CommandIDs, IJob, isFinished } from './tokens';
+
+/**
+ * The "Image snapshots" side panel: the current save and this instance's history.
+ */
+export class SnapshotPanel extends ReactWidget {
+  constructor(options: SnapshotPanel.IOptions) {
+    super();
+    this._model = options.model;
+    this._trans = options.trans;
+    this._commands = options.commands;
+    this.addClass('jp-ModelArtsSnapshot-panel');
+    // Elapsed times move on while a save runs.
+    this._timer = window.setInterval(() => {
+      if (this.isVisible && this._model.current) {
+        this.update();
+      }
+    }, 1000);
+  }
+
+  dispose(): void {
+    window.clearInterval(this._timer);
+    super.dispose();
+  }
+
+  protected onAfterShow(): void {
+    this._model.poke();
+  }
+
+  render(): JSX.Element {
+    return (
+      <UseSignal signal={this._model.changed}>
+        {() => this._renderContent()}
+      </UseSignal>
+    );
+  }
+
+  private _renderContent(): JSX.Element {
+    const trans = this._trans;
+    const model = this._model;
+    const instance = model.instance;
+    const current = model.current;
+    const history = model.jobs.filter(job => job !== current);
+    return (
+      <div className="jp-ModelArtsSnapshot-content">
+        <header className="jp-ModelArtsSnapshot-header">
+          <h2>{trans.__('Image snapshots')}</h2>
+          <button
+            className="jp-mod-styled jp-mod-accept"
+            onClick={() => void this._commands.execute(CommandIDs.save)}
+            disabled={current !== null}
+          >
+            {trans.__('Save as image')}
+          </button>
+        </header>
+        {this._renderConnection()}
+        {instance && !instance.ready && (
+          <div className="jp-ModelArtsSnapshot-problems" role="alert">
+            <p>{trans.__('This server cannot save an image yet:')}</p>
+            <ul>
+              {instance.problems.map(problem => (
+                <li key={problem}>{problem}</li>
+              ))}
+            </ul>
+          </div>
+        )}
+        {current && (
+          <section aria-label={trans.__('Current save')}>
+            <h3>{trans.__('Current save')}</h3>
+            {this._renderJob(current)}
+          </section>
+        )}
+        <section aria-label={trans.__('History')}>
+          <h3>{trans.__('History')}</h3>
+          {history.length === 0 ? (
+            <p className="jp-ModelArtsSnapshot-empty">
+              {trans.__('No saved images from this instance yet.')}
+            </p>
+          ) : (
+            <ul className="jp-ModelArtsSnapshot-jobs">
+              {history.map(job => (
+                <li key={job.id}>{this._renderJob(job)}</li>
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
+    );
+  }
+
+  private _renderConnection(): JSX.Element | null {
+    const trans = this._trans;
+    switch (this._model.connection) {
+      case 'paused':
+        return (
+          <div className="jp-ModelArtsSnapshot-paused" role="status">
+            {trans.__(
+              'The instance is paused while ModelArts saves the image. Reconnecting…'
+            )}
+          </div>
+        );
+      case 'offline':
+        return (
+          <div className="jp-ModelArtsSnapshot-offline" role="status">
+            {trans.__('The Jupyter server is not answering. Reconnecting…')}
+          </div>
+        );
+      default:
+        return null;
+    }
+  }
+
+  private _renderJob(job: IJob): JSX.Element {
+    const trans = this._trans;
+    const kind = statusKind(job.status);
+    const size = humanSize(job.size_kb);
+    const pull = job.swr_path ? `docker pull ${job.swr_path}` : '';
+    return (
+      <article
+        className={`jp-ModelArtsSnapshot-job jp-mod-${kind}`}
+        data-status={job.status}
+        data-id={job.id}
+      >
+        <div className="jp-ModelArtsSnapshot-jobTitle">
+          <span className="jp-ModelArtsSnapshot-jobName">
+            {job.name}:{job.tag}
+          </span>
+          <span
+            className={`jp-ModelArtsSnapshot-status jp-mod-${kind}`}
+            title={job.status}
+          >
+            {statusWords(job.status, trans)} ({job.status})
+          </span>
+        </div>
+        <div className="jp-ModelArtsSnapshot-detail">
+          {trans.__('Namespace: %1', job.namespace)}
+          {' · '}
+          {isFinished(job)
+            ? trans.__('took %1', humanDuration(elapsedSeconds(job)))
+            : trans.__('running for %1', humanDuration(elapsedSeconds(job)))}
+          {size && ` · ${size}`}
+        </div>
+        {job.status_message && (
+          <div className="jp-ModelArtsSnapshot-statusMessage">
+            {job.status_message}
+          </div>
+        )}
+        {job.swr_path && (
+          <div className="jp-ModelArtsSnapshot-path">
+            <code>{job.swr_path}</code>
+            <button
+              className="jp-mod-styled"
+              aria-label={trans.__('Copy image path %1', job.swr_path)}
+              onClick={() => Clipboard.copyToSystem(job.swr_path ?? '')}
+            >
+              {trans.__('Copy path')}
+            </button>
+            {job.status === 'ACTIVE' && (
+              <button
+                className="jp-mod-styled"
+                aria-label={trans.__('Copy command %1', pull)}
+                onClick={() => Clipboard.copyToSystem(pull)}
+              >
+                {trans.__('Copy docker pull')}
+              </button>
+            )}
+          </div>
+        )}
+      </article>
+    );
+  }
+
+  private _model: SnapshotModel;
+  private _trans: TranslationBundle;
+  private _commands: CommandRegistry;
+  private _timer: number;
+}
+
+export namespace SnapshotPanel {
+  export interface IOptions {
+    model: SnapshotModel;
+    trans: TranslationBundle;
+    commands: CommandRegistry;
+  }
+}
+
+/**
+ * The status bar item shown while a save is unfinished; clicking it opens the panel.
+ */
+export class SnapshotStatus extends ReactWidget {
+  constructor(options: SnapshotPanel.IOptions) {
+    super();
+    this._options = options;
+    this.addClass('jp-ModelArtsSnapshot-statusItem');
+  }
+
+  render(): JSX.Element {
+    const { model, trans, commands } = this._options;
+    return (
+      <UseSignal signal={model.changed}>
+        {() => {
+          const job = model.current;
+          if (!job) {
+            return <span />;
+          }
+          const text =
+            model.connection === 'paused'
+              ? trans.__(
+                  'Saving image %1: instance paused',
+                  `${job.name}:${job.tag}`
+                )
+              : trans.__(
+                  'Saving image %1: %2',
+                  `${job.name}:${job.tag}`,
+                  job.status
+                );
+          return (
+            <button
+              className="jp-ModelArtsSnapshot-statusButton"
+              title={trans.__('Show image snapshots')}
+              onClick={() => void commands.execute(CommandIDs.openPanel)}
+            >
+              {text}
+            </button>
+          );
+        }}
+      </UseSignal>
+    );
+  }
+
+  private _options: SnapshotPanel.IOptions;
+}
