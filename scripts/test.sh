@@ -28,3 +28,17 @@ jlpm test
 echo "==> Python tests"
 # pytest exits 5 when a selection collects nothing; that is not a failure here.
 python -m pytest -p no:cacheprovider "$@" || { status=$?; [ "$status" -eq 5 ] || exit "$status"; }
+
+echo "==> UI tests (galata + Playwright in Chromium)"
+CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium || command -v chromium-browser || true)}"
+if [ -z "$CHROMIUM_PATH" ]; then
+  echo "Chromium is needed for the UI tests: install it (Debian: apt-get install chromium)" >&2
+  echo "or set CHROMIUM_PATH to a Chromium or Chrome binary." >&2
+  exit 1
+fi
+export CHROMIUM_PATH
+(
+  cd ui-tests
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 jlpm install --silent
+  jlpm playwright test
+)

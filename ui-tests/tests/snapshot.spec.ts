@@ -1,0 +1,180 @@
+/**
+ * The extension as a person uses it: real JupyterLab, real server extension, the bundled
+ * ModelArts emulator as a separate process; no request is intercepted.
+ */
+import { expect, galata, test } from '@jupyterlab/galata';
+import type { APIRequestContext, Page } from '@playwright/test';
+
+const EMULATOR = 'http://127.0.0.1:8090';
+const ARTIFACTS = 'test-results/screenshots';
+
+async function emulator(
+  request: APIRequestContext,
+  path: string,
+  data?: unknown
+): Promise<any> {
+  const response = data
+    ? await request.post(`${EMULATOR}${path}`, { data })
+    : await request.get(`${EMULATOR}${path}`);
+  expect(response.ok()).toBeTruthy();
+  return response.json();
+}
+
+/** The notifications JupyterLab holds, as [type, message] pairs. */
+async function notifications(page: Page): Promise<string[][]> {
+  return (await page.notifications).map(item => [
+    item.type ?? '',
+    item.message
+  ]);
+}
+
+async function expectNotification(page: Page, type: string, text: string) {
+  await expect
+    .poll(
+      async () =>
+        (await notifications(page)).some(
+          ([kind, message]) => kind === type && message.includes(text)
+        ),
+      { timeout: 30000 }
+    )
+    .toBe(true);
+}
+
+async function createCount(request: APIRequestContext): Promise<number> {
+  return (
+    (await emulator(request, '/_emulator/requests')).counts.create_image ?? 0
+  );
+}
+
+function dialog(page: Page) {
+  return page.locator('.jp-Dialog');
+}
+
+function panel(page: Page) {
+  return page.locator('#jp-modelarts-snapshot-panel');
+}
+
+async function fillForm(page: Page, name: string, namespace: string) {
+  const form = dialog(page);
+  await expect(form.getByLabel('Name', { exact: true })).toBeVisible();
+  await form.getByLabel('Name', { exact: true }).fill(name);
+  await form.getByLabel('Namespace').fill(namespace);
+}
+
+test.describe('Save as image', () => {
+  test.beforeEach(async ({ request }) => {
+    await emulator(request, '/_emulator/reset', {});
+    await emulator(request, '/_emulator/config', {
+      init_seconds: 1,
+      creating_seconds: 5
+    });
+  });
+
+  test('toolbar button, form, and the panel following the save to ACTIVE', async ({
+    page,
+    request
+  }) => {
+    await page.notebook.createNew();
+    const button = page
+      .locator('.jp-NotebookPanel-toolbar')
+      .getByRole('button', { name: 'Save as image' });
+    await button.click();
+
+    await expect(dialog(page)).toBeVisible();
+    await expect(dialog(page)).toContainText('pauses this instance');
+    const tag = dialog(page).getByLabel('Tag');
+    await expect(tag).toHaveValue(/^\d{8}$/);
+    await fillForm(page, 'ui-env', 'atelier-auto');
+    await dialog(page).getByLabel('Description').fill('Saved from the UI test');
+    await dialog(page).screenshot({ path: `${ARTIFACTS}/form.png` });
+    await dialog(page).getByLabel('Namespace').press('Enter');
+    await expect(dialog(page)).toHaveCount(0);
+
+    await expect(panel(page)).toBeVisible();
+    const current = panel(page).locator('.jp-ModelArtsSnapshot-job').first();
+    await expect(current).toContainText('ui-env');
+    await expect(current).toHaveAttribute('data-status', /INIT|CREATING/);
+    await expect(
+      page.locator('.jp-ModelArtsSnapshot-statusButton')
+    ).toContainText('Saving image ui-env');
+    await expect(current).toHaveAttribute('data-status', 'ACTIVE', {
+      timeout: 60000
+    });
+    await expect(current).toContainText(
+      'swr.cn-north-4.myhuaweicloud.com/atelier-auto/ui-env:'
+    );
+    await expect(current).toContainText('Saved (ACTIVE)');
+    await expect(
+      current.getByRole('button', { name: /Copy command docker pull/ })
+    ).toBeVisible();
+    await expectNotification(page, 'success', 'is saved');
+    await page.screenshot({ path: `${ARTIFACTS}/panel.png` });
+    expect(await createCount(request)).toBe(1);
+  });
+
+  test('an invalid name shows its message and sends nothing', async ({
+    page,
+    request
+  }) => {
+    await page.menu.clickMenuItem('File>Save as Image…');
+    await expect(dialog(page)).toBeVisible();
+    await fillForm(page, 'Bad Name', 'atelier-auto');
+    const name = dialog(page).getByLabel('Name', { exact: true });
+    await expect(name).toHaveAttribute('aria-invalid', 'true');
+    await expect(dialog(page)).toContainText('lowercase letters');
+    const save = dialog(page).getByRole('button', { name: 'Save' });
+    await expect(save).toBeDisabled();
+    await name.press('Enter');
+    await expect(dialog(page)).toBeVisible();
+    await name.fill('good-name');
+    await expect(save).toBeEnabled();
+    await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog(page)).toHaveCount(0);
+    expect(await createCount(request)).toBe(0);
+  });
+
+  test('a save ModelArts fails shows CREATE_FAILED, its reason and a notification (palette)', async ({
+    page,
+    request
+  }) => {
+    await emulator(request, '/_emulator/config', {
+      fail_next_save: 'container size 62G is greater than threshold 50G'
+    });
+    await page.keyboard.press('Control+Shift+C');
+    await page.locator('#modal-command-palette input').fill('Save as Image');
+    await page.keyboard.press('Enter');
+    await fillForm(page, 'too-big', 'atelier-auto');
+    await dialog(page).getByRole('button', { name: 'Save' }).click();
+
+    const job = panel(page).locator('.jp-ModelArtsSnapshot-job').first();
+    await expect(job).toContainText('too-big');
+    await expect(job).toHaveAttribute('data-status', 'CREATE_FAILED', {
+      timeout: 60000
+    });
+    await expect(job).toContainText(
+      'container size 62G is greater than threshold 50G'
+    );
+    await expectNotification(page, 'error', 'greater than threshold');
+    expect(await createCount(request)).toBe(1);
+  });
+});
+
+test.describe('Not ready', () => {
+  test.use({ baseURL: 'http://localhost:8889' });
+
+  test('the panel says why and how to fix it', async ({ page }) => {
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('modelarts-snapshot:open-panel');
+    });
+    const problems = panel(page).locator('.jp-ModelArtsSnapshot-problems');
+    await expect(problems).toContainText('MODELARTS_NOTEBOOK_ID', {
+      timeout: 30000
+    });
+    await expect(problems).toContainText('HUAWEICLOUD_SDK_AK');
+    await page.locator('.jp-ModelArtsSnapshot-header button').click();
+    await expectNotification(page, 'error', 'cannot save an image yet');
+    await expect(dialog(page)).toHaveCount(0);
+  });
+});
+
+void galata;
