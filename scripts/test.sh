@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test suite: lint and types, the Python tests (REST API, CLI, signer, emulator,
-# restarts), the front-end checks, and the install checks. Installs what it needs into .venv.
+# Runs every test suite: install checks, lint and types, jest, the UI tests in Chromium, and the
+# Python tests (REST API, CLI, signer, emulator, restarts). Installs what it needs into .venv.
+# Arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -25,9 +26,6 @@ jlpm lint:check
 echo "==> front-end unit tests (jest)"
 jlpm test
 
-echo "==> Python tests"
-# pytest exits 5 when a selection collects nothing; that is not a failure here.
-python -m pytest -p no:cacheprovider "$@" || { status=$?; [ "$status" -eq 5 ] || exit "$status"; }
 
 echo "==> UI tests (galata + Playwright in Chromium)"
 CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium || command -v chromium-browser || true)}"
@@ -42,3 +40,7 @@ export CHROMIUM_PATH
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 jlpm install --silent
   jlpm playwright test
 )
+
+echo "==> Python tests"
+# pytest exits 5 when a selection collects nothing; that is not a failure here.
+python -m pytest -p no:cacheprovider "$@" || { status=$?; [ "$status" -eq 5 ] || exit "$status"; }
