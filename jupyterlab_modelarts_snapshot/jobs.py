@@ -21,7 +21,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .client import ModelArtsClient, UpstreamError, UpstreamTimeout
+from .client import (
+    CredentialsRejected,
+    ModelArtsClient,
+    ModelArtsError,
+    UpstreamError,
+    UpstreamTimeout,
+)
 from .config import ModelArtsSnapshot
 from .credentials import CredentialChain
 from .rules import InvalidInput, is_uuid, validate_save_request
@@ -162,13 +168,13 @@ class NotReady(Exception):
 
 
 class SaveInProgress(Exception):
-    def __init__(self, job: dict[str, Any] | None) -> None:
-        if job:
+    def __init__(self, job: dict[str, Any] | None, message: str | None = None) -> None:
+        if message is None and job:
             message = (
                 f"A save from this instance is not finished yet: image '{job['name']}:{job['tag']}' "
                 f"is {job['status']}. Wait until it ends, then save again."
             )
-        else:
+        elif message is None:
             message = (
                 "Another save from this instance is being started right now. Try again in a moment."
             )
@@ -258,10 +264,44 @@ class SnapshotService:
                 pending = self.unfinished()
                 if pending:
                     raise SaveInProgress(pending[0])
+                await self._check_notebook_status()
                 job = await self._create(request)
                 self.store.save(job)
         log.info("Save started: image %s (%s:%s)", job["id"], job["name"], job["tag"])
         return job
+
+    async def _check_notebook_status(self) -> None:
+        """ModelArts saves only a RUNNING instance: say so before asking it to."""
+        assert self.notebook_id is not None
+        try:
+            notebook = await self.client.get_notebook(self.notebook_id)
+        except ModelArtsError as error:
+            if error.status == 404 or error.error_code == "ModelArts.6309":
+                raise NotReady(
+                    [
+                        f"ModelArts has no notebook instance {self.notebook_id} in project "
+                        f"{self.settings.project_id}: check MODELARTS_NOTEBOOK_ID and the project."
+                    ]
+                ) from None
+            if isinstance(error, CredentialsRejected):
+                raise
+            log.info("Could not read the instance status first (%s); saving anyway", error)
+            return
+        except UpstreamError as error:
+            log.info("Could not read the instance status first (%s); saving anyway", error)
+            return
+        status = notebook.get("status")
+        if status == "SNAPSHOTTING":
+            raise SaveInProgress(
+                None,
+                "ModelArts is already saving an image of this instance (started elsewhere). Wait until it ends.",
+            )
+        if status and status != "RUNNING":
+            raise NotReady(
+                [
+                    f"The instance is {status}; ModelArts saves only a RUNNING instance. Start it and try again."
+                ]
+            )
 
     async def _create(self, request: dict[str, str]) -> dict[str, Any]:
         assert self.notebook_id is not None

@@ -102,10 +102,22 @@ def test_failed_save_exits_1_with_reason(modelarts_env: Emulator, state_dir: Pat
 
 
 def test_refusal_exits_5(modelarts_env: Emulator, state_dir: Path) -> None:
-    modelarts_env.configure(notebook_status="STOPPED")
+    modelarts_env.fault(
+        route="create_image",
+        status=400,
+        error_code="ModelArts.6771",
+        error_msg="The image size exceeds the maximum.",
+    )
     result = run_cli(state_dir, *SAVE, "--json")
     assert result.returncode == 5
-    assert as_json(result)["error_code"] == "ModelArts.6327"
+    assert as_json(result)["error_code"] == "ModelArts.6771"
+
+
+def test_stopped_instance_exits_3(modelarts_env: Emulator, state_dir: Path) -> None:
+    modelarts_env.configure(notebook_status="STOPPED")
+    result = run_cli(state_dir, *SAVE)
+    assert result.returncode == 3
+    assert "The instance is STOPPED" in result.stderr
 
 
 def test_unknown_status_exits_7(modelarts_env: Emulator, state_dir: Path) -> None:
@@ -121,7 +133,8 @@ def test_wrong_secret_is_a_credentials_problem_without_the_secret(
     assert result.returncode == 5
     assert "did not accept the credentials from env" in result.stderr
     assert "definitely-the-wrong-secret" not in result.stdout + result.stderr
-    assert modelarts_env.count("create_image") == 2  # refreshed once, retried once
+    assert modelarts_env.count("show_notebook") == 2  # refreshed once, retried once
+    assert modelarts_env.count("create_image") == 0
 
 
 def test_jupyter_subcommand_dispatch(modelarts_env: Emulator, state_dir: Path) -> None:

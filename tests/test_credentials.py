@@ -201,7 +201,8 @@ async def test_second_401_is_a_credentials_problem_and_leaks_nothing(
     error = caught.value
     assert error.status == 401 and error.error_code == "APIGW.0301"
     assert "did not accept the credentials from env" in error.message
-    assert modelarts_env.count("create_image") == 2
+    assert modelarts_env.count("show_notebook") == 2
+    assert modelarts_env.count("create_image") == 0
     everything = " ".join(
         [str(error), error.message, repr(error), caplog.text, repr(await service.credentials.get())]
     )

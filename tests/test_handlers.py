@@ -176,25 +176,30 @@ async def test_unknown_notebook_id_is_not_ready(
     assert any("MODELARTS_NOTEBOOK_ID" in problem for problem in answer["problems"])
 
 
-@pytest.mark.parametrize(
-    ("setup", "error_code"),
-    [
-        ({"notebook_status": "STOPPED"}, "ModelArts.6327"),
-        ({"duplicate_tag": "reject"}, "ModelArts.6737"),
-    ],
-)
-async def test_modelarts_refusal_is_502(
-    jp_fetch: Any, modelarts_env: Emulator, setup: dict[str, str], error_code: str
-) -> None:
-    if "duplicate_tag" in setup:
-        code, job = await call(jp_fetch, "POST", "images", body=GOOD)
-        await wait_for_status(jp_fetch, job["id"], {"ACTIVE"})
-    modelarts_env.configure(**setup)
+async def test_modelarts_refusal_is_502(jp_fetch: Any, modelarts_env: Emulator) -> None:
+    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    await wait_for_status(jp_fetch, job["id"], {"ACTIVE"})
+    modelarts_env.configure(duplicate_tag="reject")
     code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
     assert code == 502
     assert answer["upstream_status"] == 400
-    assert answer["error_code"] == error_code
+    assert answer["error_code"] == "ModelArts.6737"
     assert answer["error_msg"] and answer["error_msg"] in answer["message"]
+
+
+@pytest.mark.parametrize(
+    ("status", "code"), [("STOPPED", 412), ("STARTING", 412), ("SNAPSHOTTING", 409)]
+)
+async def test_instance_not_running_is_refused_before_create(
+    jp_fetch: Any, modelarts_env: Emulator, status: str, code: int
+) -> None:
+    modelarts_env.configure(notebook_status=status)
+    answer_code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    assert answer_code == code
+    assert ("problems" in answer) == (code == 412)
+    assert status in answer["message"] or "already saving" in answer["message"]
+    assert modelarts_env.count("show_notebook") == 1
+    assert modelarts_env.count("create_image") == 0
 
 
 async def test_upstream_5xx_is_502(jp_fetch: Any, modelarts_env: Emulator) -> None:
