@@ -38,7 +38,12 @@ class SnapshotHandler(APIHandler):
         exc_info = kwargs.get("exc_info")
         if exc_info and isinstance(exc_info[1], web.HTTPError) and exc_info[1].log_message:
             reason = exc_info[1].log_message
-        if status_code >= 500:
+        if status_code in (401, 403):
+            reason = (
+                f"{reason}. Send the Jupyter server's token (header 'Authorization: token <token>') "
+                "or use the JupyterLab page, which also sends the XSRF token for POST requests."
+            )
+        elif status_code >= 500:
             reason = "Internal error in the ModelArts snapshot extension; see the server log."
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"message": reason}))

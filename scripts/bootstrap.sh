@@ -18,7 +18,7 @@ python -m pip install --quiet "jupyterlab>=4.0.0,<5"
 
 if [ "${SKIP_FRONTEND_BUILD:-0}" != "1" ]; then
   echo "==> building the front end"
-  jlpm install --silent
+  jlpm install --silent >/dev/null
   jlpm build:prod >/dev/null
 fi
 
