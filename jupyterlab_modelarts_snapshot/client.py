@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import email.utils
 import logging
+import random
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -64,6 +68,42 @@ class NoCredentials(UpstreamError):
     message = "No ModelArts credentials were found."
 
 
+# Answers worth asking again: ModelArts was busy or briefly unavailable.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_ATTEMPTS = 4
+BACKOFF_BASE = 0.5  # seconds before the second attempt, doubling after
+BACKOFF_CAP = 8.0
+RETRY_AFTER_CAP = 60.0
+
+
+def backoff_delay(attempt: int, retry_after: float | None = None) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based).
+
+    Exponential with "equal jitter": in [d/2, d] for d = min(cap, base * 2**(attempt-1)), so
+    many servers never retry in step; a server's Retry-After (capped) is honoured when longer.
+    """
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** (attempt - 1))
+    delay = ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not crypto
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
+    return delay
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """``Retry-After`` is either seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
 def _safe_id(value: str, kind: str) -> str:
     """IDs go into URL paths: refuse anything that could change the path."""
     ok = PROJECT_ID_PATTERN.fullmatch(value) if kind == "project" else is_uuid(value)
@@ -96,27 +136,20 @@ class ModelArtsClient:
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
     ) -> Any:
-        url = self.settings.endpoint.rstrip("/") + path
-        for attempt in (1, 2):
-            creds = await self.credentials.get()
-            if creds is None:
-                raise NoCredentials(" ".join(self.credentials.problems) or None)
+        """One logical call. Reads are retried with backoff on timeouts, lost connections and
+        busy answers; a write is retried only on 429, which says it was not done."""
+        idempotent = method == "GET"
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
             try:
-                response = await self.http.request(
-                    method,
-                    url,
-                    params=params,
-                    json=body,
-                    headers={"Content-Type": "application/json"},
-                    auth=creds.auth(self.settings.project_id),
-                )
-            except httpx.TimeoutException as error:
-                log.warning("ModelArts %s %s timed out (%s)", method, path, type(error).__name__)
-                raise UpstreamTimeout() from None
-            except httpx.HTTPError as error:
-                log.warning("ModelArts %s %s failed (%s)", method, path, type(error).__name__)
-                raise UpstreamUnreachable() from None
-            log.debug("ModelArts %s %s -> %s", method, path, response.status_code)
+                response = await self._send(method, path, params, body)
+            except (UpstreamTimeout, UpstreamUnreachable):
+                if idempotent and attempt < MAX_ATTEMPTS:
+                    await asyncio.sleep(backoff_delay(attempt))
+                    continue
+                raise
             if response.is_success:
                 try:
                     return response.json()
@@ -126,13 +159,54 @@ class ModelArtsClient:
                     ) from None
             code, msg = _error_fields(response)
             if response.status_code == 401:
-                if attempt == 1:
+                if not refreshed:
                     # Temporary keys or a token may have just expired: look them up once more.
+                    refreshed = True
                     await self.credentials.refresh()
                     continue
                 raise CredentialsRejected(401, code, msg, self.credentials.source)
+            retryable = response.status_code == 429 or (
+                idempotent and response.status_code in RETRY_STATUSES
+            )
+            if retryable and attempt < MAX_ATTEMPTS:
+                delay = backoff_delay(
+                    attempt, parse_retry_after(response.headers.get("Retry-After"))
+                )
+                log.info(
+                    "ModelArts %s %s answered %s; retrying in %.1fs",
+                    method,
+                    path,
+                    response.status_code,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                continue
             raise ModelArtsError(response.status_code, code, msg)
-        raise AssertionError("unreachable")
+
+    async def _send(
+        self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None
+    ) -> httpx.Response:
+        creds = await self.credentials.get()
+        if creds is None:
+            raise NoCredentials(" ".join(self.credentials.problems) or None)
+        url = self.settings.endpoint.rstrip("/") + path
+        try:
+            response = await self.http.request(
+                method,
+                url,
+                params=params,
+                json=body,
+                headers={"Content-Type": "application/json"},
+                auth=creds.auth(self.settings.project_id),
+            )
+        except httpx.TimeoutException as error:
+            log.warning("ModelArts %s %s timed out (%s)", method, path, type(error).__name__)
+            raise UpstreamTimeout() from None
+        except httpx.HTTPError as error:
+            log.warning("ModelArts %s %s failed (%s)", method, path, type(error).__name__)
+            raise UpstreamUnreachable() from None
+        log.debug("ModelArts %s %s -> %s", method, path, response.status_code)
+        return response
 
     async def create_image(self, notebook_id: str, body: dict[str, str]) -> dict[str, Any]:
         path = f"{self._project_path}/notebooks/{_safe_id(notebook_id, 'notebook')}/create-image"

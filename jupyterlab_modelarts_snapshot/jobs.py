@@ -14,6 +14,7 @@ import fcntl  # ModelArts notebooks run Linux; the lock is shared with the CLI
 import json
 import logging
 import os
+import random
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from .client import (
     ModelArtsError,
     UpstreamError,
     UpstreamTimeout,
+    backoff_delay,
 )
 from .config import ModelArtsSnapshot
 from .credentials import CredentialChain
@@ -40,6 +42,19 @@ JOB_FIELDS = (
     "id", "name", "namespace", "tag", "description", "status", "status_message", "swr_path",
     "size_kb", "created_at", "updated_at", "finished_at", "notebook_id",
 )  # fmt: skip
+
+
+POLL_BACKOFF_CAP = 300.0
+# How often to look for an image whose create call got no answer before saying none was made.
+RECONCILE_ATTEMPTS = 3
+
+
+def poll_delay(poll_interval: float, failures: int) -> float:
+    """Seconds until the next status poll: the interval, doubled per failed tick (capped)."""
+    if failures == 0:
+        return poll_interval
+    ceiling = min(POLL_BACKOFF_CAP, poll_interval * 2.0**failures)
+    return max(poll_interval, ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311
 
 
 def iso_now() -> str:
@@ -325,22 +340,28 @@ class SnapshotService:
         return job_from_image(image, self.notebook_id)
 
     async def _find_created(self, request: dict[str, str], since: float) -> dict[str, Any] | None:
-        try:
-            images = await self.client.list_images(
-                name=request["name"], namespace=request["namespace"],
-                workspace_id=request.get("workspace_id"), sort_key="create_at", sort_dir="desc",
-            )  # fmt: skip
-        except UpstreamError:
-            return None
-        for image in images:
-            created = image.get("create_at")
-            recent = not isinstance(created, (int, float)) or created / 1000 >= since - 120
-            if (
-                image.get("tag") == request["tag"]
-                and image.get("namespace") == request["namespace"]
-                and recent
-            ):
-                return image
+        """After a create call got no answer: did ModelArts make the image? Ask a few times,
+        since the call may still be in progress there."""
+        for attempt in range(1, RECONCILE_ATTEMPTS + 1):
+            try:
+                images = await self.client.list_images(
+                    name=request["name"], namespace=request["namespace"],
+                    workspace_id=request.get("workspace_id"), sort_key="create_at", sort_dir="desc",
+                )  # fmt: skip
+            except UpstreamError as error:
+                log.warning("Could not list images to find the save (%s)", error)
+                images = []
+            for image in images:
+                created = image.get("create_at")
+                recent = not isinstance(created, (int, float)) or created / 1000 >= since - 120
+                same = (
+                    image.get("tag") == request["tag"]
+                    and image.get("namespace") == request["namespace"]
+                )
+                if same and recent:
+                    return image
+            if attempt < RECONCILE_ATTEMPTS:
+                await asyncio.sleep(backoff_delay(attempt + 1))
         return None
 
     # -- following saves ---------------------------------------------------------------------
@@ -353,13 +374,17 @@ class SnapshotService:
             log.info("Image %s: %s -> %s", job["id"], job["status"], updated["status"])
         return updated
 
-    async def poll_unfinished(self) -> None:
+    async def poll_unfinished(self) -> bool:
+        """Poll every unfinished save once; False if ModelArts could not be asked about one."""
+        ok = True
         for job in self.unfinished():
             try:
                 await self.refresh(job)
             except UpstreamError as error:
-                # Transient: the record keeps its last known state and the next tick tries again.
+                # Transient: the record keeps its last known state; a later tick tries again.
                 log.warning("Status poll for image %s failed: %s", job["id"], error)
+                ok = False
+        return ok
 
     def start_poller(self) -> None:
         if self._poller is None or self._poller.done():
@@ -367,12 +392,14 @@ class SnapshotService:
 
     async def _poll_forever(self) -> None:
         # Also picks up saves started by the CLI or left unfinished by an earlier server.
+        failures = 0
         while True:
-            await asyncio.sleep(self.settings.poll_interval)
+            await asyncio.sleep(poll_delay(self.settings.poll_interval, failures))
             try:
-                await self.poll_unfinished()
+                failures = 0 if await self.poll_unfinished() else failures + 1
             except Exception:
                 log.exception("Unexpected error while following saves")
+                failures += 1
 
     async def wait(self, job_id: str) -> dict[str, Any]:
         """Follow one job to its end (for the CLI's --wait)."""
