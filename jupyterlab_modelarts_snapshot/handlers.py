@@ -38,7 +38,11 @@ class SnapshotHandler(APIHandler):
         exc_info = kwargs.get("exc_info")
         if exc_info and isinstance(exc_info[1], web.HTTPError) and exc_info[1].log_message:
             reason = exc_info[1].log_message
-        if status_code in (401, 403):
+        if status_code == 405:
+            allowed = ", ".join(self.SUPPORTED_METHODS)
+            self.set_header("Allow", allowed)
+            reason = f"{self.request.method} is not supported here; use {allowed}."
+        elif status_code in (401, 403):
             reason = (
                 f"{reason}. Send the Jupyter server's token (header 'Authorization: token <token>') "
                 "or use the JupyterLab page, which also sends the XSRF token for POST requests."
@@ -50,12 +54,16 @@ class SnapshotHandler(APIHandler):
 
 
 class InstanceHandler(SnapshotHandler):
+    SUPPORTED_METHODS = ("GET",)
+
     @web.authenticated
     async def get(self) -> None:
         self.reply(200, await self.service.instance())
 
 
 class ImagesHandler(SnapshotHandler):
+    SUPPORTED_METHODS = ("GET", "POST")
+
     @web.authenticated
     async def get(self) -> None:
         self.service.start_poller()
@@ -73,7 +81,7 @@ class ImagesHandler(SnapshotHandler):
             return
         try:
             body = json.loads(self.request.body or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, bad UTF-8, or nested too deep
             self.reply(400, {"message": "The request body is not valid JSON.", "field": "body"})
             return
         try:
@@ -118,6 +126,8 @@ class ImagesHandler(SnapshotHandler):
 
 
 class ImageHandler(SnapshotHandler):
+    SUPPORTED_METHODS = ("GET",)
+
     @web.authenticated
     async def get(self, image_id: str) -> None:
         self.service.start_poller()

@@ -107,7 +107,7 @@ async def test_many_clients_cost_one_upstream_poll_per_interval(
         await asyncio.sleep(0.05)
     elapsed = time.monotonic() - started
     upstream = modelarts_env.count("show_image")
-    assert polls_by_clients > 200
+    assert polls_by_clients > 500
     # One upstream poll per interval, whatever the number of clients (plus one tick of slack).
     assert upstream <= elapsed / POLL_INTERVAL + 1, (upstream, elapsed)
     assert upstream >= 3
