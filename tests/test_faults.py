@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import Emulator
 from jupyterlab_modelarts_snapshot.app import build_service
 from jupyterlab_modelarts_snapshot.client import (
     BACKOFF_BASE,
@@ -28,6 +27,8 @@ from jupyterlab_modelarts_snapshot.client import (
 from jupyterlab_modelarts_snapshot.config import ModelArtsSnapshot
 from jupyterlab_modelarts_snapshot.emulator import DEMO_PASSWORD, DEMO_USER
 from jupyterlab_modelarts_snapshot.jobs import POLL_BACKOFF_CAP, SnapshotService, poll_delay
+
+from conftest import Emulator
 from tcp_proxy import TcpProxy
 
 GOOD = {"name": "fault-env", "namespace": "atelier-auto", "tag": "v1"}

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import missing_required_header, positive_data_acceptance
 
 import jupyterlab_modelarts_snapshot
-from conftest import Emulator
 from jupyterlab_modelarts_snapshot.client import _safe_id
+
+from conftest import Emulator
 from server_process import JupyterServer
 
 OPENAPI = Path(jupyterlab_modelarts_snapshot.__file__).with_name("openapi.json")

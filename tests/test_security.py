@@ -14,10 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import Emulator
 from jupyterlab_modelarts_snapshot.app import build_service
 from jupyterlab_modelarts_snapshot.config import ModelArtsSnapshot
 from jupyterlab_modelarts_snapshot.emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY
+
+from conftest import Emulator
 from server_process import JupyterServer
 
 GOOD = {"name": "secure-env", "namespace": "atelier-auto", "tag": "v1"}
