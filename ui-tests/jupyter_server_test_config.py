@@ -28,3 +28,8 @@ os.environ["HUAWEICLOUD_SDK_CREDENTIALS_FILE"] = os.devnull
 
 # Uncomment to set server log level to debug level
 # c.ServerApp.log_level = "DEBUG"
+
+# The pause test stops this process as ModelArts does while it commits the container.
+PID_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".jupyter-server.pid")
+with open(PID_FILE, "w") as pid_file:
+    pid_file.write(str(os.getpid()))

@@ -4,9 +4,12 @@
  */
 import { expect, galata, test } from '@jupyterlab/galata';
 import type { APIRequestContext, Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
 
 const EMULATOR = 'http://127.0.0.1:8090';
 const ARTIFACTS = 'test-results/screenshots';
+const SERVER_PID_FILE = path.join(__dirname, '..', '.jupyter-server.pid');
 
 async function emulator(
   request: APIRequestContext,
@@ -155,6 +158,64 @@ test.describe('Save as image', () => {
       'container size 62G is greater than threshold 50G'
     );
     await expectNotification(page, 'error', 'greater than threshold');
+    expect(await createCount(request)).toBe(1);
+  });
+});
+
+test.describe('The instance pause', () => {
+  test.beforeEach(async ({ request }) => {
+    await emulator(request, '/_emulator/reset', {});
+    await emulator(request, '/_emulator/config', {
+      init_seconds: 1,
+      creating_seconds: 45
+    });
+  });
+
+  test('the server stops answering during CREATING: the panel says paused, then resumes by itself', async ({
+    page,
+    request
+  }) => {
+    // The command resolves when its dialog closes: start it, do not wait for it.
+    await page.evaluate(() => {
+      void window.jupyterapp.commands.execute('modelarts-snapshot:save');
+    });
+    await fillForm(page, 'paused-env', 'atelier-auto');
+    await dialog(page).getByRole('button', { name: 'Save' }).click();
+    const current = panel(page).locator('.jp-ModelArtsSnapshot-job').first();
+    await expect(current).toHaveAttribute('data-status', 'CREATING', {
+      timeout: 30000
+    });
+
+    // What committing the container does to the Jupyter server inside it.
+    const pid = Number(fs.readFileSync(SERVER_PID_FILE, 'utf8'));
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await expect(
+        panel(page).locator('.jp-ModelArtsSnapshot-paused')
+      ).toContainText('paused while ModelArts saves the image', {
+        timeout: 40000
+      });
+      await expect(
+        page.locator('.jp-ModelArtsSnapshot-statusButton')
+      ).toContainText('instance paused');
+      await expect(current).toHaveAttribute('data-status', 'CREATING'); // nothing lost
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+
+    await expect(
+      panel(page).locator('.jp-ModelArtsSnapshot-paused')
+    ).toHaveCount(0, {
+      timeout: 60000
+    });
+    await expect(current).toHaveAttribute('data-status', 'ACTIVE', {
+      timeout: 90000
+    });
+    await expect(dialog(page)).toHaveCount(0); // no error dialog at any point
+    const errors = (await notifications(page)).filter(
+      ([kind]) => kind === 'error'
+    );
+    expect(errors).toEqual([]);
     expect(await createCount(request)).toBe(1);
   });
 });
