@@ -23,8 +23,19 @@ def free_port() -> int:
 
 
 class JupyterServer:
-    def __init__(self, root: Path, state_dir: Path, poll_interval: float = 0.3) -> None:
+    def __init__(
+        self,
+        root: Path,
+        state_dir: Path,
+        poll_interval: float = 0.3,
+        lab: bool = False,
+        extra_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.root = root
+        self.app = "jupyterlab" if lab else "jupyter_server"
+        self.extra_args = extra_args or []
+        self.env = env or {}
         self.state_dir = state_dir
         self.poll_interval = poll_interval
         self.port = free_port()
@@ -39,16 +50,19 @@ class JupyterServer:
     def start(self) -> JupyterServer:
         self.root.mkdir(parents=True, exist_ok=True)
         command = [
-            sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
+            sys.executable, "-m", self.app, "--no-browser", "--allow-root",
             f"--port={self.port}", "--ip=127.0.0.1", f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root}", "--ServerApp.allow_unauthenticated_access=False",
             "--ServerApp.reraise_server_extension_failures=True",
             f"--ModelArtsSnapshot.state_dir={self.state_dir}",
             f"--ModelArtsSnapshot.poll_interval={self.poll_interval}",
             "--ModelArtsSnapshot.request_timeout=1.5",
+            *self.extra_args,
         ]  # fmt: skip
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(command, stdout=log, stderr=log, env=dict(os.environ))
+        self.process = subprocess.Popen(
+            command, stdout=log, stderr=log, env={**os.environ, **self.env}
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

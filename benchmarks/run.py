@@ -1,0 +1,276 @@
+"""Benchmarks of the local API and the front end, each next to Jupyter's own baseline.
+
+Everything runs on this machine: the emulator, a Jupyter server with the extension, and the load
+generator beside it, so figures are reported as ratios to Jupyter's ``GET /api/status`` measured
+in the same run. Prints a table and writes ``benchmarks/results.json``.
+
+    python benchmarks/run.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from jupyterlab_modelarts_snapshot.emulator import (  # noqa: E402
+    DEMO_ACCESS_KEY,
+    DEMO_NOTEBOOK_ID,
+    DEMO_PROJECT_ID,
+    DEMO_SECRET_KEY,
+)
+
+from server_process import JupyterServer, free_port  # noqa: E402
+
+TABS = 50
+
+
+class RawClient:
+    """A minimal keep-alive HTTP/1.1 client, so the load generator costs little CPU of its own."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port = port
+        self.token = token
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        self.writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+            f"Authorization: token {self.token}\r\nAccept: application/json\r\n\r\n".encode()
+        )
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        await self.reader.readexactly(length)
+        return status
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def polling_tabs(
+    server: JupyterServer, paths: list[str], tabs: int, seconds: float
+) -> dict[str, list[float]]:
+    """Each tab asks for every path once a second, at its own phase, like open JupyterLab pages."""
+    latencies: dict[str, list[float]] = {path: [] for path in paths}
+    deadline = time.monotonic() + seconds
+
+    async def tab() -> None:
+        client = RawClient(server.port, server.token)
+        await asyncio.sleep(random.random())
+        try:
+            while time.monotonic() < deadline:
+                started = time.monotonic()
+                for path in paths:
+                    t0 = time.perf_counter()
+                    status = await client.get(path)
+                    latencies[path].append((time.perf_counter() - t0) * 1000)
+                    assert status == 200, (path, status)
+                await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
+        finally:
+            await client.close()
+
+    await asyncio.gather(*(tab() for _ in range(tabs)))
+    return latencies
+
+
+async def saturate(server: JupyterServer, path: str, seconds: float, connections: int = 8) -> float:
+    """Requests per second with ``connections`` clients asking back to back."""
+    count = 0
+    deadline = time.monotonic() + seconds
+
+    async def worker() -> None:
+        nonlocal count
+        client = RawClient(server.port, server.token)
+        try:
+            while time.monotonic() < deadline:
+                await client.get(path)
+                count += 1
+        finally:
+            await client.close()
+
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    return count / seconds
+
+
+def upstream_polls(emulator_url: str) -> int:
+    counts: dict[str, int] = httpx.get(f"{emulator_url}/_emulator/requests").json()["counts"]
+    return counts.get("show_image", 0)
+
+
+def js_size() -> dict[str, int]:
+    static = ROOT / "jupyterlab_modelarts_snapshot" / "labextension" / "static"
+    files = {path.name: path.stat().st_size for path in static.glob("*.js")}
+    return {"files": len(files), "bytes": sum(files.values())}
+
+
+def page_load(runs: int) -> dict[str, Any]:
+    """Time to ``app.restored`` in Chromium, with and without the extension, alternating."""
+    with tempfile.TemporaryDirectory() as tmp:
+        without_config = Path(tmp) / "config"
+        (without_config / "labconfig").mkdir(parents=True)
+        (without_config / "labconfig" / "page_config.json").write_text(
+            json.dumps({"disabledExtensions": {"jupyterlab-modelarts-snapshot": True}})
+        )
+        (without_config / "jupyter_server_config.json").write_text(
+            json.dumps(
+                {"ServerApp": {"jpserver_extensions": {"jupyterlab_modelarts_snapshot": False}}}
+            )
+        )
+        expose = ["--LabApp.expose_app_in_browser=True"]  # window.jupyterapp, to await restored
+        servers = {
+            "with": JupyterServer(Path(tmp) / "with", Path(tmp) / "state-with", lab=True, extra_args=expose),
+            "without": JupyterServer(
+                Path(tmp) / "without", Path(tmp) / "state-without", lab=True, extra_args=expose,
+                env={"JUPYTER_CONFIG_DIR": str(without_config)},
+            ),
+        }  # fmt: skip
+        try:
+            for server in servers.values():
+                server.start()
+            result = subprocess.run(
+                ["node", str(ROOT / "benchmarks" / "page-load.js"), str(runs),
+                 f"{servers['with'].url}/lab?token={servers['with'].token}",
+                 f"{servers['without'].url}/lab?token={servers['without'].token}"],
+                capture_output=True, text=True, check=True, timeout=900,
+            )  # fmt: skip
+        finally:
+            for server in servers.values():
+                server.stop()
+    timings: dict[str, Any] = json.loads(result.stdout)
+    return timings
+
+
+async def load_phases(
+    server: JupyterServer, emulator_url: str, image_path: str, quick: bool
+) -> dict[str, Any]:
+    window = 20.0 if quick else 60.0
+    paths = [image_path, "/api/status"]
+    results: dict[str, Any] = {}
+
+    before = upstream_polls(emulator_url)
+    await polling_tabs(server, paths, 1, window)
+    one_tab = (upstream_polls(emulator_url) - before) * 60 / window
+
+    before = upstream_polls(emulator_url)
+    latencies = await polling_tabs(server, paths, TABS, window)
+    many_tabs = (upstream_polls(emulator_url) - before) * 60 / window
+
+    for name, path in (("images_id", image_path), ("api_status", "/api/status")):
+        values = latencies[path]
+        results[f"latency_{name}_ms"] = {
+            "requests": len(values),
+            "p50": round(statistics.median(values), 2),
+            "p99": round(percentile(values, 0.99), 2),
+        }
+    seconds = 5.0 if quick else 10.0
+    status_rps = await saturate(server, "/api/status", seconds)
+    images_rps = await saturate(server, image_path, seconds)
+    results["throughput_rps"] = {
+        "images_id": round(images_rps), "api_status": round(status_rps),
+        "ratio": round(images_rps / status_rps, 2),
+    }  # fmt: skip
+    results["modelarts_image_polls_per_minute"] = {
+        "1_tab": round(one_tab, 1),
+        f"{TABS}_tabs": round(many_tabs, 1),
+    }
+    return results
+
+
+def api_benchmarks(quick: bool) -> dict[str, Any]:
+    emulator_port = free_port()
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab_modelarts_snapshot.emulator", "--port", str(emulator_port),
+         "--init-seconds", "1", "--creating-seconds", "3600"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    emulator_url = f"http://127.0.0.1:{emulator_port}"
+    os.environ.update(
+        MODELARTS_ENDPOINT=emulator_url, HUAWEICLOUD_SDK_PROJECT_ID=DEMO_PROJECT_ID,
+        MODELARTS_NOTEBOOK_ID=DEMO_NOTEBOOK_ID, HUAWEICLOUD_SDK_AK=DEMO_ACCESS_KEY,
+        HUAWEICLOUD_SDK_SK=DEMO_SECRET_KEY, MODELARTS_METADATA_URL="off",
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        # The default poll interval (10 s), as users run it.
+        server = JupyterServer(Path(tmp) / "server", Path(tmp) / "state", poll_interval=10).start()
+        try:
+            time.sleep(1)  # let the emulator bind
+            job = server.api(
+                "POST", "images", json={"name": "bench", "namespace": "team", "tag": "v1"}
+            ).json()
+            return asyncio.run(
+                load_phases(server, emulator_url, f"/modelarts-snapshot/images/{job['id']}", quick)
+            )
+        finally:
+            server.stop()
+            emulator.terminate()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="shorter windows, fewer page loads")
+    parser.add_argument("--no-browser", action="store_true", help="skip the page-load benchmark")
+    args = parser.parse_args()
+
+    results = api_benchmarks(args.quick)
+    results["labextension_js"] = js_size()
+    if not args.no_browser:
+        results["page_load_ms"] = page_load(5 if args.quick else 15)
+    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+
+    lat_i, lat_s = results["latency_images_id_ms"], results["latency_api_status_ms"]
+    rows = [
+        ("GET images/{id}, 50 tabs @1/s: p50 / p99", f"{lat_i['p50']} / {lat_i['p99']} ms", "p99 < 10 ms"),
+        ("GET /api/status, same load: p50 / p99", f"{lat_s['p50']} / {lat_s['p99']} ms", "baseline"),
+        ("saturated throughput images/{id} : /api/status",
+         f"{results['throughput_rps']['images_id']} : {results['throughput_rps']['api_status']} req/s = {results['throughput_rps']['ratio']}",
+         ">= 0.8"),
+        ("ModelArts image polls per minute, 1 tab / 50 tabs",
+         f"{results['modelarts_image_polls_per_minute']['1_tab']} / {results['modelarts_image_polls_per_minute'][f'{TABS}_tabs']}",
+         "independent of tabs"),
+        ("labextension's own JavaScript", f"{results['labextension_js']['bytes'] / 1000:.1f} KB in {results['labextension_js']['files']} files", "< 100 KB"),
+    ]  # fmt: skip
+    if "page_load_ms" in results:
+        load = results["page_load_ms"]
+        rows.append((
+            "JupyterLab to app.restored, with / without (median)",
+            f"{load['with']['median']} / {load['without']['median']} ms = {load['ratio']}",
+            "< 1.05",
+        ))  # fmt: skip
+    width = max(len(row[0]) for row in rows)
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:<36} target {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
