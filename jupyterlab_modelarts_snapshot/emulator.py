@@ -493,7 +493,8 @@ class FaultsHandler(EmulatorHandler):
 
 
 class ConfigHandler(EmulatorHandler):
-    """``POST /_emulator/config``: timings, duplicate-tag behaviour, a failing next save, notebook status."""
+    """``POST /_emulator/config``: timings, duplicate-tag behaviour, a failing next save,
+    notebook status, and ``revoke_credentials`` (temporary keys and tokens stop working)."""
 
     route_name = "_control"
     settable = (
@@ -515,6 +516,10 @@ class ConfigHandler(EmulatorHandler):
             if key == "notebook_status":
                 for notebook in self.state.notebooks.values():
                     notebook["status"] = value
+            elif key == "revoke_credentials" and value:
+                # Temporary keys and tokens stop working, as when they expire early upstream.
+                self.state.temporary_keys.clear()
+                self.state.tokens.clear()
             elif key == "notebooks":
                 for notebook_id in value:
                     self.state.add_notebook(notebook_id)

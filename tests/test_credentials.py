@@ -233,3 +233,19 @@ async def test_emulator_rejects_bad_signatures_and_tokens(modelarts_env: Emulato
             assert response.status_code == 401, name
             assert response.json()["error_code"] == "APIGW.0301", name
             assert "Incorrect IAM authentication information" in response.json()["error_msg"]
+
+
+async def test_temporary_keys_refused_early_are_looked_up_again_once(modelarts_env: Emulator, state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HUAWEICLOUD_SDK_AK")
+    monkeypatch.delenv("HUAWEICLOUD_SDK_SK")
+    monkeypatch.setenv("MODELARTS_METADATA_URL", modelarts_env.url)
+    service = build_service(settings(state_dir))
+    try:
+        await service.client.get_notebook(DEMO_NOTEBOOK_ID)
+        modelarts_env.configure(revoke_credentials=True)  # ModelArts no longer takes them
+        notebook = await service.client.get_notebook(DEMO_NOTEBOOK_ID)
+    finally:
+        await service.close()
+    assert notebook["id"] == DEMO_NOTEBOOK_ID
+    assert modelarts_env.count("metadata_securitykey") == 2
+    assert modelarts_env.count("show_notebook") == 3  # ok, 401, ok after the refresh
