@@ -14,12 +14,17 @@ from typing import Any
 import httpx
 import pytest
 
+from jupyterlab_modelarts_snapshot.app import build_service
+from jupyterlab_modelarts_snapshot.config import ModelArtsSnapshot
 from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_ACCESS_KEY,
     DEMO_NOTEBOOK_ID,
+    DEMO_PASSWORD,
     DEMO_PROJECT_ID,
     DEMO_SECRET_KEY,
+    DEMO_USER,
 )
+from jupyterlab_modelarts_snapshot.jobs import SnapshotService
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
@@ -55,6 +60,16 @@ class Emulator:
 
     def count(self, route: str) -> int:
         return self.counts().get(route, 0)
+
+    def iam_token(self) -> str:
+        """An IAM token from the emulator's IAM, as POST /v3/auth/tokens gives it."""
+        identity = {
+            "methods": ["password"],
+            "password": {"user": {"name": DEMO_USER, "password": DEMO_PASSWORD}},
+        }
+        response = self.http.post("/v3/auth/tokens", json={"auth": {"identity": identity}})
+        assert response.status_code == 201
+        return response.headers["X-Subject-Token"]
 
     def images(self) -> list[dict[str, Any]]:
         """What ModelArts holds, read through its own API with the demo keys."""
@@ -125,6 +140,13 @@ def jp_server_config(state_dir: Path, modelarts_env: Emulator) -> dict[str, Any]
             "state_dir": str(state_dir),
         },
     }
+
+
+def service_for(state_dir: Path, **traits: Any) -> SnapshotService:
+    """The service the server extension and the CLI use, built in the test's process."""
+    traits.setdefault("request_timeout", 2.0)
+    traits.setdefault("poll_interval", POLL_INTERVAL)
+    return build_service(ModelArtsSnapshot(state_dir=str(state_dir), **traits))
 
 
 def wait_until(predicate: Any, timeout: float = 15.0, interval: float = 0.1) -> Any:

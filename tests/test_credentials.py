@@ -13,19 +13,15 @@ from typing import Any
 import httpx
 import pytest
 
-from jupyterlab_modelarts_snapshot.app import build_service
 from jupyterlab_modelarts_snapshot.client import CredentialsRejected
-from jupyterlab_modelarts_snapshot.config import ModelArtsSnapshot
 from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_ACCESS_KEY,
     DEMO_NOTEBOOK_ID,
-    DEMO_PASSWORD,
     DEMO_SECRET_KEY,
-    DEMO_USER,
 )
 from jupyterlab_modelarts_snapshot.signing import SdkHmacSha256Auth
 
-from conftest import Emulator
+from conftest import Emulator, service_for
 
 FAKE_SDK = """
 class Session:
@@ -35,12 +31,6 @@ class Session:
     project_id = "{project}"
     region_name = "cn-north-4"
 """
-
-
-def settings(state_dir: Path, **traits: Any) -> ModelArtsSnapshot:
-    return ModelArtsSnapshot(
-        state_dir=str(state_dir), poll_interval=0.3, request_timeout=2.0, **traits
-    )
 
 
 @pytest.fixture
@@ -75,7 +65,7 @@ def modelarts_sdk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
 
 
 async def source_of(state_dir: Path, **traits: Any) -> Any:
-    service = build_service(settings(state_dir, **traits))
+    service = service_for(state_dir, **traits)
     try:
         info = await service.instance()
         # Whatever the source, the credentials must really work against ModelArts.
@@ -87,28 +77,6 @@ async def source_of(state_dir: Path, **traits: Any) -> Any:
         await service.close()
 
 
-def iam_token(emulator: Emulator) -> str:
-    response = httpx.post(
-        emulator.url + "/v3/auth/tokens",
-        json={
-            "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {
-                        "user": {
-                            "name": DEMO_USER,
-                            "password": DEMO_PASSWORD,
-                            "domain": {"name": "demo"},
-                        }
-                    },
-                }
-            }
-        },
-    )
-    assert response.status_code == 201
-    return response.headers["X-Subject-Token"]
-
-
 async def test_chain_order(
     modelarts_env: Emulator,
     state_dir: Path,
@@ -117,7 +85,7 @@ async def test_chain_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("MODELARTS_METADATA_URL", modelarts_env.url)
-    monkeypatch.setenv("MODELARTS_AUTH_TOKEN", iam_token(modelarts_env))
+    monkeypatch.setenv("MODELARTS_AUTH_TOKEN", modelarts_env.iam_token())
     assert (
         await source_of(state_dir, access_key=DEMO_ACCESS_KEY, secret_key=DEMO_SECRET_KEY)
         == "config"
@@ -140,7 +108,7 @@ async def test_profile_supplies_project_id(
 ) -> None:
     monkeypatch.delenv("HUAWEICLOUD_SDK_AK")
     monkeypatch.delenv("HUAWEICLOUD_SDK_PROJECT_ID")
-    service = build_service(settings(state_dir))
+    service = service_for(state_dir)
     try:
         info = await service.instance()
         assert info["ready"] and info["project_id"] == "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -155,7 +123,7 @@ async def test_temporary_credentials_are_refreshed_before_expiry(
     monkeypatch.delenv("HUAWEICLOUD_SDK_SK")
     monkeypatch.setenv("MODELARTS_METADATA_URL", modelarts_env.url)
     modelarts_env.configure(temp_credentials_ttl=1.5)
-    service = build_service(settings(state_dir))
+    service = service_for(state_dir)
     try:
         first = await service.credentials.get()
         assert first is not None and first.source == "metadata" and first.expires_at
@@ -174,8 +142,8 @@ async def test_iam_token_from_environment(
     modelarts_env: Emulator, state_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("HUAWEICLOUD_SDK_AK")
-    monkeypatch.setenv("MODELARTS_AUTH_TOKEN", iam_token(modelarts_env))
-    service = build_service(settings(state_dir))
+    monkeypatch.setenv("MODELARTS_AUTH_TOKEN", modelarts_env.iam_token())
+    service = service_for(state_dir)
     try:
         job = await service.start_save({"name": "token-env", "namespace": "team"})
         assert job["status"] == "INIT"
@@ -192,7 +160,7 @@ async def test_second_401_is_a_credentials_problem_and_leaks_nothing(
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv("HUAWEICLOUD_SDK_SK", "wrong-secret-value-123")
     monkeypatch.setenv("HUAWEICLOUD_SDK_SECURITY_TOKEN", "security-token-value-456")
-    service = build_service(settings(state_dir))
+    service = service_for(state_dir)
     try:
         with pytest.raises(CredentialsRejected) as caught:
             await service.start_save({"name": "env", "namespace": "team"})
@@ -235,11 +203,13 @@ async def test_emulator_rejects_bad_signatures_and_tokens(modelarts_env: Emulato
             assert "Incorrect IAM authentication information" in response.json()["error_msg"]
 
 
-async def test_temporary_keys_refused_early_are_looked_up_again_once(modelarts_env: Emulator, state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_temporary_keys_refused_early_are_looked_up_again_once(
+    modelarts_env: Emulator, state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("HUAWEICLOUD_SDK_AK")
     monkeypatch.delenv("HUAWEICLOUD_SDK_SK")
     monkeypatch.setenv("MODELARTS_METADATA_URL", modelarts_env.url)
-    service = build_service(settings(state_dir))
+    service = service_for(state_dir)
     try:
         await service.client.get_notebook(DEMO_NOTEBOOK_ID)
         modelarts_env.configure(revoke_credentials=True)  # ModelArts no longer takes them

@@ -9,12 +9,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jupyterlab_modelarts_snapshot.app import build_service
 from jupyterlab_modelarts_snapshot.client import (
     BACKOFF_BASE,
     BACKOFF_CAP,
@@ -24,19 +22,12 @@ from jupyterlab_modelarts_snapshot.client import (
     backoff_delay,
     parse_retry_after,
 )
-from jupyterlab_modelarts_snapshot.config import ModelArtsSnapshot
-from jupyterlab_modelarts_snapshot.emulator import DEMO_PASSWORD, DEMO_USER
 from jupyterlab_modelarts_snapshot.jobs import POLL_BACKOFF_CAP, SnapshotService, poll_delay
 
-from conftest import Emulator
+from conftest import Emulator, service_for
 from tcp_proxy import TcpProxy
 
 GOOD = {"name": "fault-env", "namespace": "atelier-auto", "tag": "v1"}
-
-
-def service_for(state_dir: Path, **traits: Any) -> SnapshotService:
-    traits.setdefault("request_timeout", 1.5)
-    return build_service(ModelArtsSnapshot(state_dir=str(state_dir), poll_interval=0.3, **traits))
 
 
 async def follow(service: SnapshotService, job_id: str, timeout: float = 30) -> dict[str, Any]:
@@ -86,7 +77,7 @@ def test_retry_after_forms() -> None:
 async def test_5xx_on_status_polls_are_retried_and_the_job_ends_right(
     modelarts_env: Emulator, state_dir: Path
 ) -> None:
-    service = service_for(state_dir)
+    service = service_for(state_dir, request_timeout=1.5)
     try:
         job = await service.start_save(GOOD)
         modelarts_env.fault(route="show_image", status=503, error_code="ModelArts.6101", count=5)
@@ -99,7 +90,7 @@ async def test_5xx_on_status_polls_are_retried_and_the_job_ends_right(
 
 
 async def test_429_retry_after_is_honoured(modelarts_env: Emulator, state_dir: Path) -> None:
-    service = service_for(state_dir)
+    service = service_for(state_dir, request_timeout=1.5)
     try:
         job = await service.start_save(GOOD)
         modelarts_env.fault(
@@ -137,7 +128,7 @@ async def test_slow_status_answer_past_the_timeout_is_retried(
 async def test_errors_that_persist_are_reported_after_bounded_retries(
     modelarts_env: Emulator, state_dir: Path
 ) -> None:
-    service = service_for(state_dir)
+    service = service_for(state_dir, request_timeout=1.5)
     try:
         job = await service.start_save(GOOD)
         modelarts_env.fault(route="show_image", status=500, error_code="ModelArts.6102", count=100)
@@ -174,7 +165,7 @@ async def test_refused_connections_on_status_polls(
 async def test_429_on_create_is_retried_5xx_is_not(
     modelarts_env: Emulator, state_dir: Path
 ) -> None:
-    service = service_for(state_dir)
+    service = service_for(state_dir, request_timeout=1.5)
     try:
         modelarts_env.fault(
             route="create_image", status=429, error_code="APIGW.0308", retry_after=0
@@ -194,21 +185,11 @@ async def test_expired_token_is_a_credentials_problem_in_words(
     modelarts_env: Emulator, state_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     modelarts_env.configure(token_ttl=0.5)
-    response = httpx.post(
-        modelarts_env.url + "/v3/auth/tokens",
-        json={
-            "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {"user": {"name": DEMO_USER, "password": DEMO_PASSWORD}},
-                }
-            }
-        },
-    )
+    token = modelarts_env.iam_token()
     monkeypatch.delenv("HUAWEICLOUD_SDK_AK")
-    monkeypatch.setenv("MODELARTS_AUTH_TOKEN", response.headers["X-Subject-Token"])
+    monkeypatch.setenv("MODELARTS_AUTH_TOKEN", token)
     await asyncio.sleep(0.7)
-    service = service_for(state_dir)
+    service = service_for(state_dir, request_timeout=1.5)
     try:
         with pytest.raises(CredentialsRejected) as caught:
             await service.start_save(GOOD)
@@ -217,4 +198,4 @@ async def test_expired_token_is_a_credentials_problem_in_words(
     assert "did not accept the credentials from env:MODELARTS_AUTH_TOKEN" in caught.value.message
     assert "token expires" in (caught.value.error_msg or "")
     assert modelarts_env.count("show_notebook") == 2  # looked up again once, then reported
-    assert response.headers["X-Subject-Token"] not in json.dumps(caught.value.__dict__)
+    assert token not in json.dumps(caught.value.__dict__)

@@ -14,11 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from jupyterlab_modelarts_snapshot.app import build_service
-from jupyterlab_modelarts_snapshot.config import ModelArtsSnapshot
 from jupyterlab_modelarts_snapshot.emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY
 
-from conftest import Emulator
+from conftest import Emulator, service_for
 from server_process import JupyterServer
 
 GOOD = {"name": "secure-env", "namespace": "atelier-auto", "tag": "v1"}
@@ -126,9 +124,7 @@ async def test_no_secret_in_logs_answers_errors_or_records(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv("HUAWEICLOUD_SDK_SECURITY_TOKEN", "")
-    service = build_service(
-        ModelArtsSnapshot(state_dir=str(state_dir), poll_interval=0.2, request_timeout=1.0)
-    )
+    service = service_for(state_dir, poll_interval=0.2, request_timeout=1.0)
     seen: list[str] = []
     try:
         info = await service.instance()
