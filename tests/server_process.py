@@ -31,6 +31,7 @@ class JupyterServer:
         lab: bool = False,
         extra_args: list[str] | None = None,
         env: dict[str, str] | None = None,
+        port: int | None = None,
     ) -> None:
         self.root = root
         self.app = "jupyterlab" if lab else "jupyter_server"
@@ -38,7 +39,7 @@ class JupyterServer:
         self.env = env or {}
         self.state_dir = state_dir
         self.poll_interval = poll_interval
-        self.port = free_port()
+        self.port = port or free_port()
         self.token = secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = root / "server.log"
