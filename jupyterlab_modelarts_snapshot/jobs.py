@@ -32,7 +32,7 @@ from .client import (
 )
 from .config import ModelArtsSnapshot
 from .credentials import CredentialChain
-from .rules import InvalidInput, is_uuid, validate_save_request
+from .rules import is_uuid, validate_save_request
 
 log = logging.getLogger(__name__)
 
@@ -421,14 +421,3 @@ class SnapshotService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
         await self.client.http.aclose()
-
-
-__all__ = [
-    "FAILED",
-    "FINISHED",
-    "InvalidInput",
-    "JobStore",
-    "NotReady",
-    "SaveInProgress",
-    "SnapshotService",
-]
