@@ -58,12 +58,15 @@ export function elapsedSeconds(job: IJob, now: number = Date.now()): number {
   return Math.max(0, Math.round((end - start) / 1000));
 }
 
-export function humanDuration(seconds: number): string {
+export function humanDuration(
+  seconds: number,
+  trans: TranslationBundle
+): string {
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   const s = seconds % 60;
   if (h > 0) {
-    return `${h}h ${m}m`;
+    return trans.__('%1 h %2 min', h, m);
   }
-  return m > 0 ? `${m}m ${s}s` : `${s}s`;
+  return m > 0 ? trans.__('%1 min %2 s', m, s) : trans.__('%1 s', s);
 }

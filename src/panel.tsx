@@ -150,8 +150,11 @@ export class SnapshotPanel extends ReactWidget {
           {trans.__('Namespace: %1', job.namespace)}
           {' · '}
           {isFinished(job)
-            ? trans.__('took %1', humanDuration(elapsedSeconds(job)))
-            : trans.__('running for %1', humanDuration(elapsedSeconds(job)))}
+            ? trans.__('took %1', humanDuration(elapsedSeconds(job), trans))
+            : trans.__(
+                'running for %1',
+                humanDuration(elapsedSeconds(job), trans)
+              )}
           {size && ` · ${size}`}
         </div>
         {job.status_message && (

@@ -1,0 +1,46 @@
+import { nullTranslator } from '@jupyterlab/translation';
+
+import {
+  elapsedSeconds,
+  humanDuration,
+  humanSize,
+  statusKind,
+  statusWords
+} from '../format';
+import { IJob } from '../tokens';
+
+const trans = nullTranslator.load('jupyterlab_modelarts_snapshot');
+
+describe('format', () => {
+  it('gives ModelArts sizes (KB) in human units', () => {
+    expect(humanSize(null)).toBe('');
+    expect(humanSize(512)).toBe('512 KB');
+    expect(humanSize(3481600)).toBe('3.3 GB');
+    expect(humanSize(20 * 1024 * 1024)).toBe('20 GB');
+  });
+
+  it('gives durations in words', () => {
+    expect(humanDuration(7, trans)).toBe('7 s');
+    expect(humanDuration(125, trans)).toBe('2 min 5 s');
+    expect(humanDuration(3 * 3600 + 60, trans)).toBe('3 h 1 min');
+  });
+
+  it('measures a save from its start to its end, or to now', () => {
+    const job = {
+      created_at: '2026-11-27T08:00:00Z',
+      finished_at: '2026-11-27T08:02:30Z'
+    } as IJob;
+    expect(elapsedSeconds(job)).toBe(150);
+    expect(
+      elapsedSeconds({ ...job, finished_at: null }, Date.parse('2026-11-27T08:00:10Z'))
+    ).toBe(10);
+  });
+
+  it('says every ModelArts status in words and colour', () => {
+    expect(statusWords('CREATING', trans)).toBe('Saving');
+    expect(statusWords('CREATE_FAILED', trans)).toBe('Failed');
+    expect(statusKind('ACTIVE')).toBe('success');
+    expect(statusKind('ERROR')).toBe('error');
+    expect(statusKind('INIT')).toBe('progress');
+  });
+});
