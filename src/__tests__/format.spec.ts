@@ -32,7 +32,10 @@ describe('format', () => {
     } as IJob;
     expect(elapsedSeconds(job)).toBe(150);
     expect(
-      elapsedSeconds({ ...job, finished_at: null }, Date.parse('2026-11-27T08:00:10Z'))
+      elapsedSeconds(
+        { ...job, finished_at: null },
+        Date.parse('2026-11-27T08:00:10Z')
+      )
     ).toBe(10);
   });
 
