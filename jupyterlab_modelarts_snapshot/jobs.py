@@ -374,17 +374,20 @@ class SnapshotService:
             log.info("Image %s: %s -> %s", job["id"], job["status"], updated["status"])
         return updated
 
+    async def _poll_once(self, job: dict[str, Any]) -> bool:
+        """Refresh one job; False (logged, record unchanged) if ModelArts could not be asked."""
+        try:
+            await self.refresh(job)
+        except UpstreamError as error:
+            # Transient: the record keeps its last known state; a later poll tries again.
+            log.warning("Status poll for image %s failed: %s", job["id"], error)
+            return False
+        return True
+
     async def poll_unfinished(self) -> bool:
         """Poll every unfinished save once; False if ModelArts could not be asked about one."""
-        ok = True
-        for job in self.unfinished():
-            try:
-                await self.refresh(job)
-            except UpstreamError as error:
-                # Transient: the record keeps its last known state; a later tick tries again.
-                log.warning("Status poll for image %s failed: %s", job["id"], error)
-                ok = False
-        return ok
+        results = [await self._poll_once(job) for job in self.unfinished()]
+        return all(results)
 
     def start_poller(self) -> None:
         if self._poller is None or self._poller.done():
@@ -410,10 +413,7 @@ class SnapshotService:
             if job["status"] in FINISHED:
                 return job
             await asyncio.sleep(self.settings.poll_interval)
-            try:
-                await self.refresh(job)
-            except UpstreamError as error:
-                log.warning("Status poll for image %s failed: %s", job_id, error)
+            await self._poll_once(job)
 
     async def close(self) -> None:
         if self._poller is not None:
