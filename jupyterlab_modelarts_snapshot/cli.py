@@ -76,6 +76,11 @@ def _describe_job(job: dict[str, Any]) -> str:
     ]
     if job.get("status_message"):
         lines.append(f"  message:  {job['status_message']}")
+    last_error = job.get("last_error")
+    if last_error and job["status"] not in FINISHED:
+        lines.append(f"  not checked since {job['updated_at']}: {last_error['message']}")
+        if last_error.get("request_id"):
+            lines.append(f"  request:  {last_error['request_id']} (ModelArts request ID)")
     if job.get("finished_at"):
         lines.append(f"  finished: {job['finished_at']}")
     if job.get("swr_path"):
@@ -97,6 +102,11 @@ class Output:
             print(json.dumps({"error": message, "exit_code": code, **extra}, indent=2))
         else:
             print(f"error: {message}", file=sys.stderr)
+            if extra.get("request_id"):
+                print(
+                    f"ModelArts request ID (for Huawei support): {extra['request_id']}",
+                    file=sys.stderr,
+                )
         return code
 
 
@@ -126,7 +136,9 @@ async def _save(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Outp
     except SaveInProgress as error:
         return out.error(EXIT_BUSY, error.message, job=error.job)
     except CredentialsRejected as error:
-        return out.error(EXIT_REFUSED, error.message, error_code=error.error_code)
+        return out.error(
+            EXIT_REFUSED, error.message, error_code=error.error_code, request_id=error.request_id
+        )
     except ModelArtsError as error:
         return out.error(
             EXIT_REFUSED,
@@ -134,11 +146,12 @@ async def _save(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Outp
             upstream_status=error.status,
             error_code=error.error_code,
             error_msg=error.error_msg,
+            request_id=error.request_id,
         )
     except (UpstreamTimeout, UpstreamUnreachable) as error:
-        return out.error(EXIT_NO_ANSWER, error.message)
+        return out.error(EXIT_NO_ANSWER, error.message, request_id=error.request_id)
     except UpstreamError as error:
-        return out.error(EXIT_REFUSED, error.message)
+        return out.error(EXIT_REFUSED, error.message, request_id=error.request_id)
     finally:
         await service.close()
 
@@ -156,6 +169,7 @@ async def _status(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Ou
                 job = await service.refresh(job)
             except UpstreamError as error:
                 print(f"warning: showing the last known state: {error}", file=sys.stderr)
+                job = service.store.get(args.id) or job  # now with last_error
         out.result(job, _describe_job(job))
         return EXIT_FAILED if job["status"] in FAILED else EXIT_OK
     finally:

@@ -23,6 +23,8 @@ class UpstreamError(Exception):
     """Anything that kept a ModelArts call from giving an answer we can use."""
 
     message = "ModelArts could not be reached."
+    # ModelArts' X-Request-Id for the failed call, when it answered: Huawei support asks for it.
+    request_id: str | None = None
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or self.message)
@@ -32,7 +34,13 @@ class UpstreamError(Exception):
 class ModelArtsError(UpstreamError):
     """ModelArts answered with an error: its HTTP status, ``error_code`` and ``error_msg``."""
 
-    def __init__(self, status: int, error_code: str | None, error_msg: str | None) -> None:
+    def __init__(
+        self,
+        status: int,
+        error_code: str | None,
+        error_msg: str | None,
+        request_id: str | None = None,
+    ) -> None:
         self.status = status
         self.error_code = error_code
         self.error_msg = error_msg
@@ -40,15 +48,34 @@ class ModelArtsError(UpstreamError):
         super().__init__(
             f"ModelArts refused the request (HTTP {status}{code}): {error_msg or 'no reason given'}"
         )
+        self.request_id = request_id
+
+    @property
+    def image_gone(self) -> bool:
+        """ModelArts says the image does not exist (400 + ModelArts.6404, or a plain 404)."""
+        return self.status == 404 or (self.status == 400 and self.error_code == "ModelArts.6404")
+
+    @property
+    def notebook_gone(self) -> bool:
+        """ModelArts says the notebook instance does not exist (as Terraform's provider reads it)."""
+        return self.status == 404 or (
+            self.status == 400
+            and self.error_code in ("ModelArts.6309", "ModelArts.6357", "ModelArts.6404")
+        )
 
 
 class CredentialsRejected(ModelArtsError):
     """ModelArts refused the credentials, even after they were looked up again."""
 
     def __init__(
-        self, status: int, error_code: str | None, error_msg: str | None, source: str | None
+        self,
+        status: int,
+        error_code: str | None,
+        error_msg: str | None,
+        source: str | None,
+        request_id: str | None = None,
     ) -> None:
-        super().__init__(status, error_code, error_msg)
+        super().__init__(status, error_code, error_msg, request_id)
         self.message = (
             f"ModelArts did not accept the credentials from {source or 'the environment'} "
             f"(HTTP {status} {error_code or ''}). Check that the access key, secret key or token "
@@ -150,21 +177,30 @@ class ModelArtsClient:
                     await asyncio.sleep(backoff_delay(attempt))
                     continue
                 raise
+            request_id = response.headers.get("X-Request-Id")
             if response.is_success:
                 try:
                     return response.json()
                 except ValueError:
                     raise ModelArtsError(
-                        response.status_code, None, "the answer was not JSON"
+                        response.status_code, None, "the answer was not JSON", request_id
                     ) from None
             code, msg = _error_fields(response)
+            log.warning(
+                "ModelArts %s %s answered %s %s (request ID %s)",
+                method,
+                path,
+                response.status_code,
+                code or "",
+                request_id or "none",
+            )
             if response.status_code == 401:
                 if not refreshed:
                     # Temporary keys or a token may have just expired: look them up once more.
                     refreshed = True
                     await self.credentials.refresh()
                     continue
-                raise CredentialsRejected(401, code, msg, self.credentials.source)
+                raise CredentialsRejected(401, code, msg, self.credentials.source, request_id)
             retryable = response.status_code == 429 or (
                 idempotent and response.status_code in RETRY_STATUSES
             )
@@ -172,16 +208,10 @@ class ModelArtsClient:
                 delay = backoff_delay(
                     attempt, parse_retry_after(response.headers.get("Retry-After"))
                 )
-                log.info(
-                    "ModelArts %s %s answered %s; retrying in %.1fs",
-                    method,
-                    path,
-                    response.status_code,
-                    delay,
-                )
+                log.info("Retrying ModelArts %s %s in %.1fs", method, path, delay)
                 await asyncio.sleep(delay)
                 continue
-            raise ModelArtsError(response.status_code, code, msg)
+            raise ModelArtsError(response.status_code, code, msg, request_id)
 
     async def _send(
         self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None
@@ -219,8 +249,11 @@ class ModelArtsClient:
         )
         return result
 
-    async def list_images(self, **filters: Any) -> list[dict[str, Any]]:
+    async def list_saved_images(self, name: str, **filters: Any) -> list[dict[str, Any]]:
+        """Images saved from notebooks (``type=DEDICATED``; the service's default is the
+        built-in ones) with exactly this name (the service matches names fuzzily by default)."""
         params = {key: value for key, value in filters.items() if value is not None}
+        params.update(name=name, type="DEDICATED", name_fuzzy_match="false")
         result = await self._call("GET", f"{self._project_path}/images", params=params)
         data = result.get("data", []) if isinstance(result, dict) else []
         return [item for item in data if isinstance(item, dict)]

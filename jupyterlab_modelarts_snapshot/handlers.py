@@ -107,7 +107,7 @@ class ImagesHandler(SnapshotHandler):
             )
             return
         except (UpstreamTimeout, UpstreamUnreachable) as error:
-            self.reply(504, {"message": error.message})
+            self.reply(504, {"message": error.message, "request_id": error.request_id})
             return
         except UpstreamError as error:
             self.reply(
@@ -117,6 +117,7 @@ class ImagesHandler(SnapshotHandler):
                     "upstream_status": None,
                     "error_code": None,
                     "error_msg": None,
+                    "request_id": error.request_id,
                 },
             )
             return
@@ -149,6 +150,7 @@ def _upstream_body(error: ModelArtsError, message: str) -> dict[str, Any]:
         "upstream_status": error.status,
         "error_code": error.error_code,
         "error_msg": error.error_msg,
+        "request_id": error.request_id,
     }
 
 

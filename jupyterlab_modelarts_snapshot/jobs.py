@@ -40,8 +40,12 @@ FINISHED = frozenset({"ACTIVE", "CREATE_FAILED", "ERROR", "DELETED"})
 FAILED = frozenset({"CREATE_FAILED", "ERROR"})
 JOB_FIELDS = (
     "id", "name", "namespace", "tag", "description", "status", "status_message", "swr_path",
-    "size_kb", "created_at", "updated_at", "finished_at", "notebook_id",
+    "size_kb", "created_at", "updated_at", "finished_at", "notebook_id", "last_error",
 )  # fmt: skip
+IMAGE_GONE_MESSAGE = (
+    "ModelArts no longer has this image: it was deleted (for example in the console) or removed "
+    "from SWR before the save ended. This save will not finish; you can save again."
+)
 
 
 POLL_BACKOFF_CAP = 300.0
@@ -291,7 +295,7 @@ class SnapshotService:
         try:
             notebook = await self.client.get_notebook(self.notebook_id)
         except ModelArtsError as error:
-            if error.status == 404 or error.error_code == "ModelArts.6309":
+            if error.notebook_gone:
                 raise NotReady(
                     [
                         f"ModelArts has no notebook instance {self.notebook_id} in project "
@@ -344,9 +348,9 @@ class SnapshotService:
         since the call may still be in progress there."""
         for attempt in range(1, RECONCILE_ATTEMPTS + 1):
             try:
-                images = await self.client.list_images(
-                    name=request["name"], namespace=request["namespace"],
-                    workspace_id=request.get("workspace_id"), sort_key="create_at", sort_dir="desc",
+                images = await self.client.list_saved_images(
+                    request["name"], namespace=request["namespace"],
+                    workspace_id=request.get("workspace_id"), sort_key="create_at", sort_dir="DESC",
                 )  # fmt: skip
             except UpstreamError as error:
                 log.warning("Could not list images to find the save (%s)", error)
@@ -354,10 +358,7 @@ class SnapshotService:
             for image in images:
                 created = image.get("create_at")
                 recent = not isinstance(created, (int, float)) or created / 1000 >= since - 120
-                same = (
-                    image.get("tag") == request["tag"]
-                    and image.get("namespace") == request["namespace"]
-                )
+                same = all(image.get(key) == request[key] for key in ("name", "namespace", "tag"))
                 if same and recent:
                     return image
             if attempt < RECONCILE_ATTEMPTS:
@@ -366,13 +367,34 @@ class SnapshotService:
 
     # -- following saves ---------------------------------------------------------------------
     async def refresh(self, job: dict[str, Any]) -> dict[str, Any]:
-        """Ask ModelArts once about an unfinished job and record the answer."""
-        image = await self.client.get_image(job["id"])
+        """Ask ModelArts once about an unfinished job and record the answer.
+
+        When ModelArts says the image is gone, the job ends as DELETED. When it cannot be asked,
+        the record keeps its status, says why and when in ``last_error``, and the error is raised.
+        """
+        try:
+            image = await self.client.get_image(job["id"])
+        except ModelArtsError as error:
+            if not error.image_gone:
+                self._record_failure(job, error)
+                raise
+            log.warning("Image %s no longer exists at ModelArts: its save ends", job["id"])
+            image = {"status": "DELETED", "status_message": IMAGE_GONE_MESSAGE}
+        except UpstreamError as error:
+            self._record_failure(job, error)
+            raise
         updated = job_from_image(image, job["notebook_id"], job)
+        updated["last_error"] = None
         self.store.save(updated)
         if updated["status"] != job["status"]:
             log.info("Image %s: %s -> %s", job["id"], job["status"], updated["status"])
         return updated
+
+    def _record_failure(self, job: dict[str, Any], error: UpstreamError) -> None:
+        job = dict(job, last_error={
+            "message": error.message, "at": iso_now(), "request_id": error.request_id,
+        })  # fmt: skip
+        self.store.save(job)
 
     async def _poll_once(self, job: dict[str, Any]) -> bool:
         """Refresh one job; False (logged, record unchanged) if ModelArts could not be asked."""

@@ -4,7 +4,6 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, Notification } from '@jupyterlab/apputils';
-import { ServerConnection } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 import { IStatusBar } from '@jupyterlab/statusbar';
@@ -142,12 +141,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
         let job: IJob;
         try {
           job = await model.save(result.value);
-        } catch (error) {
-          const message =
-            error instanceof ServerConnection.ResponseError
-              ? error.message
-              : String(error);
-          Notification.error(trans.__('The save did not start: %1', message));
+        } catch {
+          const failure = model.saveError;
+          const message = trans.__(
+            'The save did not start: %1',
+            failure?.message ?? ''
+          );
+          Notification.error(
+            failure?.requestId
+              ? `${message} ${trans.__('ModelArts request ID (for Huawei support): %1', failure.requestId)}`
+              : message
+          );
+          revealPanel();
           return;
         }
         void state?.save(LAST_NAMESPACE_KEY, job.namespace);

@@ -3,8 +3,14 @@ import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { requestAPI } from './request';
-import { IInstance, IJob, isFinished, ISaveRequest } from './tokens';
+import { requestAPI, SnapshotAPIError } from './request';
+import {
+  IInstance,
+  IJob,
+  isFinished,
+  ISaveError,
+  ISaveRequest
+} from './tokens';
 
 /**
  * How the page currently reaches the Jupyter server.
@@ -89,6 +95,11 @@ export class SnapshotModel implements IDisposable {
     return this._connection;
   }
 
+  /** Why the last save did not start, until the next one does. */
+  get saveError(): ISaveError | null {
+    return this._saveError;
+  }
+
   /** The unfinished save, if any. */
   get current(): IJob | null {
     return this._jobs.find(job => !isFinished(job)) ?? null;
@@ -128,7 +139,18 @@ export class SnapshotModel implements IDisposable {
 
   /** Start a save; the new job appears at once. */
   async save(request: ISaveRequest): Promise<IJob> {
-    const job = await this._api.save(request);
+    let job: IJob;
+    try {
+      job = await this._api.save(request);
+    } catch (error) {
+      this._saveError = {
+        message: error instanceof Error ? error.message : String(error),
+        requestId: error instanceof SnapshotAPIError ? error.requestId : null
+      };
+      this._changed.emit();
+      throw error;
+    }
+    this._saveError = null;
     this._setJobs([job, ...this._jobs.filter(item => item.id !== job.id)]);
     void this._poll.refresh();
     return job;
@@ -170,6 +192,7 @@ export class SnapshotModel implements IDisposable {
   private _poll: Poll;
   private _jobs: IJob[] = [];
   private _instance: IInstance | null = null;
+  private _saveError: ISaveError | null = null;
   private _connection: Connection = 'connecting';
   private _changed = new Signal<this, void>(this);
   private _finished = new Signal<this, IJob>(this);

@@ -78,6 +78,24 @@ export class SnapshotPanel extends ReactWidget {
             </ul>
           </div>
         )}
+        {model.saveError && !current && (
+          <div className="jp-ModelArtsSnapshot-saveError" role="alert">
+            <p>
+              {trans.__(
+                'The last save did not start: %1',
+                model.saveError.message
+              )}
+            </p>
+            {model.saveError.requestId && (
+              <p className="jp-ModelArtsSnapshot-requestId">
+                {trans.__(
+                  'ModelArts request ID (for Huawei support): %1',
+                  model.saveError.requestId
+                )}
+              </p>
+            )}
+          </div>
+        )}
         {current && (
           <section aria-label={trans.__('Current save')}>
             <h3>{trans.__('Current save')}</h3>
@@ -160,6 +178,23 @@ export class SnapshotPanel extends ReactWidget {
         {job.status_message && (
           <div className="jp-ModelArtsSnapshot-statusMessage">
             {job.status_message}
+          </div>
+        )}
+        {job.last_error && !isFinished(job) && (
+          <div className="jp-ModelArtsSnapshot-lastError" role="status">
+            {trans.__(
+              'Not checked since %1: %2',
+              new Date(job.updated_at).toLocaleTimeString(),
+              job.last_error.message
+            )}
+            {job.last_error.request_id && (
+              <div className="jp-ModelArtsSnapshot-requestId">
+                {trans.__(
+                  'ModelArts request ID (for Huawei support): %1',
+                  job.last_error.request_id
+                )}
+              </div>
+            )}
           </div>
         )}
         {job.swr_path && (

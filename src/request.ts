@@ -1,6 +1,17 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+/** An error answer of the REST API, with ModelArts' request ID when the body has one. */
+export class SnapshotAPIError extends ServerConnection.ResponseError {
+  constructor(
+    response: Response,
+    message: string,
+    readonly requestId: string | null
+  ) {
+    super(response, message);
+  }
+}
+
 /**
  * Call the extension's REST API under `{baseUrl}modelarts-snapshot/`.
  *
@@ -41,7 +52,7 @@ export async function requestAPI<T>(
       response.status === 404 && endPoint === 'instance'
         ? 'The ModelArts snapshot server extension is not enabled: run `jupyter server extension list`.'
         : (data?.message ?? String(data));
-    throw new ServerConnection.ResponseError(response, message);
+    throw new SnapshotAPIError(response, message, data?.request_id ?? null);
   }
   return data as T;
 }

@@ -21,6 +21,22 @@ export interface IJob {
   updated_at: string;
   finished_at: string | null;
   notebook_id: string;
+  /** Why the last status check failed, while it keeps failing; null once one succeeds. */
+  last_error: ILastError | null;
+}
+
+/** A status check of a save that ModelArts did not answer as asked. */
+export interface ILastError {
+  message: string;
+  at: string;
+  /** ModelArts' X-Request-Id, when it answered: what Huawei support asks for. */
+  request_id: string | null;
+}
+
+/** A save that did not start: the message, and ModelArts' request ID when it answered. */
+export interface ISaveError {
+  message: string;
+  requestId: string | null;
 }
 
 /** What the server knows about the instance it runs in. */

@@ -43,7 +43,7 @@ class Emulator:
 
     def reset(self) -> None:
         self.http.post("/_emulator/reset").raise_for_status()
-        self.configure(init_seconds=0.4, creating_seconds=1.2, duplicate_tag="overwrite")
+        self.configure(init_seconds=0.4, creating_seconds=1.2)
 
     def configure(self, **settings: Any) -> dict[str, Any]:
         response = self.http.post("/_emulator/config", json=settings)
@@ -53,6 +53,20 @@ class Emulator:
 
     def fault(self, **fault: Any) -> None:
         self.http.post("/_emulator/faults", json=fault).raise_for_status()
+
+    def seed_image(self, **fields: Any) -> dict[str, Any]:
+        """An image made elsewhere (another instance, the console) as ModelArts lists it."""
+        response = self.http.post("/_emulator/images", json=fields)
+        response.raise_for_status()
+        image: dict[str, Any] = response.json()
+        return image
+
+    def delete_image(self, image_id: str) -> None:
+        """Delete an image through ModelArts' API, as a person would in the console."""
+        from jupyterlab_modelarts_snapshot.signing import SdkHmacSha256Auth
+
+        auth = SdkHmacSha256Auth(DEMO_ACCESS_KEY, DEMO_SECRET_KEY)
+        self.http.delete(f"/v1/{DEMO_PROJECT_ID}/images/{image_id}", auth=auth).raise_for_status()
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = self.http.get("/_emulator/requests").json()["counts"]
@@ -72,11 +86,13 @@ class Emulator:
         return response.headers["X-Subject-Token"]
 
     def images(self) -> list[dict[str, Any]]:
-        """What ModelArts holds, read through its own API with the demo keys."""
+        """The saved images ModelArts holds, read through its own API with the demo keys."""
         from jupyterlab_modelarts_snapshot.signing import SdkHmacSha256Auth
 
         auth = SdkHmacSha256Auth(DEMO_ACCESS_KEY, DEMO_SECRET_KEY)
-        response = self.http.get(f"/v1/{DEMO_PROJECT_ID}/images", auth=auth)
+        response = self.http.get(
+            f"/v1/{DEMO_PROJECT_ID}/images", params={"type": "DEDICATED"}, auth=auth
+        )
         response.raise_for_status()
         data: list[dict[str, Any]] = response.json()["data"]
         return data

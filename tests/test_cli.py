@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -149,3 +150,34 @@ def test_jupyter_subcommand_dispatch(modelarts_env: Emulator, state_dir: Path) -
     assert result.returncode == 0
     for command in ("save", "status", "list", "doctor", "emulator"):
         assert command in result.stdout
+
+
+def test_a_refused_save_prints_the_request_id(modelarts_env: Emulator, state_dir: Path) -> None:
+    modelarts_env.seed_image(name="cli-env", namespace="atelier-auto", tag="v1.0")
+    result = run_cli(state_dir, *SAVE)
+    assert result.returncode == 5
+    assert "Conflict tag v1.0 for image cli-env" in result.stderr
+    assert re.search(
+        r"ModelArts request ID \(for Huawei support\): [0-9a-f]{32}$", result.stderr, re.M
+    )
+    answer = as_json(run_cli(state_dir, *SAVE, "--json"))
+    assert answer["error_code"] == "ModelArts.6737"
+    assert re.fullmatch(r"[0-9a-f]{32}", answer["request_id"])
+
+
+def test_status_says_when_a_save_was_last_checked_and_why_not_since(
+    modelarts_env: Emulator, state_dir: Path
+) -> None:
+    modelarts_env.configure(creating_seconds=3600)
+    job = as_json(run_cli(state_dir, *SAVE, "--json"))
+    modelarts_env.fault(route="show_image", count=50, status=403, error_code="ModelArts.6407")
+    status = run_cli(state_dir, "status", job["id"])
+    assert status.returncode == 0
+    assert f"not checked since {job['updated_at']}: ModelArts refused" in status.stdout
+    assert re.search(r"request:  [0-9a-f]{32} \(ModelArts request ID\)", status.stdout)
+
+    modelarts_env.http.delete("/_emulator/faults").raise_for_status()
+    modelarts_env.delete_image(job["id"])
+    ended = as_json(run_cli(state_dir, "status", job["id"], "--json"))
+    assert ended["status"] == "DELETED" and ended["last_error"] is None
+    assert as_json(run_cli(state_dir, *SAVE[:-1], "v2", "--json"))["status"] == "INIT"

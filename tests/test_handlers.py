@@ -176,15 +176,17 @@ async def test_unknown_notebook_id_is_not_ready(
     assert any("MODELARTS_NOTEBOOK_ID" in problem for problem in answer["problems"])
 
 
-async def test_modelarts_refusal_is_502(jp_fetch: Any, modelarts_env: Emulator) -> None:
+async def test_duplicate_tag_is_refused_by_default_as_502(
+    jp_fetch: Any, modelarts_env: Emulator
+) -> None:
     code, job = await call(jp_fetch, "POST", "images", body=GOOD)
     await wait_for_status(jp_fetch, job["id"], {"ACTIVE"})
-    modelarts_env.configure(duplicate_tag="reject")
     code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
     assert code == 502
     assert answer["upstream_status"] == 400
     assert answer["error_code"] == "ModelArts.6737"
     assert answer["error_msg"] and answer["error_msg"] in answer["message"]
+    assert len(answer["request_id"]) == 32  # ModelArts' X-Request-Id, for Huawei support
 
 
 @pytest.mark.parametrize(

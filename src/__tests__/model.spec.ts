@@ -4,6 +4,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { ISnapshotAPI, SnapshotModel } from '../model';
+import { SnapshotAPIError } from '../request';
 import { IInstance, IJob, ISaveRequest } from '../tokens';
 
 const READY: IInstance = {
@@ -34,7 +35,8 @@ function job(status: string, id = 'a1'): IJob {
     created_at: '2026-11-27T08:00:00Z',
     updated_at: '2026-11-27T08:00:00Z',
     finished_at: status === 'ACTIVE' ? '2026-11-27T08:01:00Z' : null,
-    notebook_id: READY.notebook_id!
+    notebook_id: READY.notebook_id!,
+    last_error: null
   };
 }
 
@@ -186,6 +188,28 @@ describe('SnapshotModel', () => {
     await model.refresh();
     const created = await model.save({ name: 'env', namespace: 'team' });
     expect(model.current?.id).toBe(created.id);
+    model.dispose();
+  });
+
+  it('keeps why a save did not start, with the request ID, until one starts', async () => {
+    const server = new ScriptedServer();
+    const model = newModel(server);
+    await model.refresh();
+    server.failWith = new SnapshotAPIError(
+      new Response('{}', { status: 502 }),
+      'ModelArts refused the save: Conflict tag v1 for image env',
+      '0a1b2c3d4e5f60718293a4b5c6d7e8f9'
+    );
+    await expect(
+      model.save({ name: 'env', namespace: 'team' })
+    ).rejects.toThrow('Conflict tag');
+    expect(model.saveError).toEqual({
+      message: 'ModelArts refused the save: Conflict tag v1 for image env',
+      requestId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9'
+    });
+    server.failWith = null;
+    await model.save({ name: 'env', namespace: 'team', tag: 'v2' });
+    expect(model.saveError).toBeNull();
     model.dispose();
   });
 });

@@ -162,6 +162,42 @@ test.describe('Save as image', () => {
   });
 });
 
+test.describe('A save ModelArts refuses', () => {
+  test.beforeEach(async ({ request }) => {
+    await emulator(request, '/_emulator/reset', {});
+  });
+
+  test('a duplicate name:tag is refused, and the panel and notification give the request ID', async ({
+    page,
+    request
+  }) => {
+    await page.notebook.createNew();
+    await page
+      .locator('.jp-NotebookPanel-toolbar')
+      .getByRole('button', { name: 'Save as image' })
+      .click();
+    await fillForm(page, 'dup-env', 'atelier-auto');
+    const tag = await dialog(page).getByLabel('Tag').inputValue();
+    // The same name:tag saved earlier (from another instance, say): ModelArts refuses it.
+    await emulator(request, '/_emulator/images', {
+      name: 'dup-env',
+      namespace: 'atelier-auto',
+      tag
+    });
+    await dialog(page).getByRole('button', { name: 'Save' }).click();
+
+    await expectNotification(page, 'error', 'Conflict tag');
+    await expectNotification(page, 'error', 'ModelArts request ID');
+    const alert = panel(page).locator('.jp-ModelArtsSnapshot-saveError');
+    await expect(alert).toContainText(`Conflict tag ${tag} for image dup-env`);
+    await expect(alert.locator('.jp-ModelArtsSnapshot-requestId')).toHaveText(
+      /ModelArts request ID \(for Huawei support\): [0-9a-f]{32}$/
+    );
+    await panel(page).screenshot({ path: `${ARTIFACTS}/panel-refused.png` });
+    expect(await createCount(request)).toBe(1);
+  });
+});
+
 test.describe('The instance pause', () => {
   test.beforeEach(async ({ request }) => {
     await emulator(request, '/_emulator/reset', {});

@@ -1,0 +1,44 @@
+"""A local ModelArts for demos and tests: real HTTP, real signature checks, scripted faults.
+
+It serves the calls this project makes (CreateImage, ShowImage, ListImage, ShowNotebook,
+DeleteImage, the image sync call), an IAM token endpoint and the instance metadata service,
+and walks each image INIT -> CREATING -> ACTIVE on configurable timings. It answers as the
+service does (the official SDK's models and the API reference are its oracle): unknown images
+and notebooks are 400 with their error code, a duplicate name:tag is refused, ListImage lists
+built-in images unless asked for ``type=DEDICATED``, and every answer has an ``X-Request-Id``.
+Control routes under ``/_emulator/`` let a test or a person fail saves, inject errors and
+delays, seed images, and read how many requests each route served.
+
+Split by role, as moto splits a service: ``models`` (state and behaviour), ``responses`` (HTTP
+answers), ``urls`` (routes) and ``server`` (the command).
+"""
+
+from .models import (
+    DEMO_ACCESS_KEY,
+    DEMO_NOTEBOOK_ID,
+    DEMO_PASSWORD,
+    DEMO_PROJECT_ID,
+    DEMO_SECRET_KEY,
+    DEMO_USER,
+    DEMO_USER_ID,
+    EmulatorState,
+    Fault,
+)
+from .server import build_parser, run, serve
+from .urls import make_app
+
+__all__ = [
+    "DEMO_ACCESS_KEY",
+    "DEMO_NOTEBOOK_ID",
+    "DEMO_PASSWORD",
+    "DEMO_PROJECT_ID",
+    "DEMO_SECRET_KEY",
+    "DEMO_USER",
+    "DEMO_USER_ID",
+    "EmulatorState",
+    "Fault",
+    "build_parser",
+    "make_app",
+    "run",
+    "serve",
+]

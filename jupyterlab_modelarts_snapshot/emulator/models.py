@@ -1,0 +1,341 @@
+"""The emulated service's state and behaviour: notebooks, images, credentials and faults.
+
+Everything here follows Huawei Cloud's API reference and the official SDK's models, not the
+product's own rules: the emulator is the product's referee, so a rule the two read differently
+must make a test fail.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+DEMO_PROJECT_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+DEMO_NOTEBOOK_ID = "6b0f3c5e-1d2a-4c8b-9e7f-0a1b2c3d4e5f"
+DEMO_USER_ID = "5c8f2a9e1b3d4f6a7c9e0b1d2f3a4c5e"
+DEMO_ACCESS_KEY = "EMULATORACCESSKEY0001"
+DEMO_SECRET_KEY = "emulator-secret-key-0001"  # noqa: S105 - a public demo key for the emulator only
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo-password"  # noqa: S105
+
+# CreateImage's body (SDK ImageCreateReq) as the API reference words each field.
+CREATE_FIELDS = (
+    "name", "namespace", "tag", "description", "workspace_id", "swr_instance_id",
+    "swr_instance_domain",
+)  # fmt: skip
+IMAGE_NAME = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,126}[a-z0-9])?")  # 128, ends alphanumeric
+NAMESPACE = re.compile(r"[a-z][A-Za-z0-9._-]{0,63}")  # 64, starts with a lowercase letter
+TAG = re.compile(r"[A-Za-z0-9._-]{1,64}")  # letters, digits, '-', '_' and '.'
+WORKSPACE_ID = re.compile(r"0|[0-9a-z]{32}")  # ListImage: "0 or 32 of 0-9 and a-z"
+DESCRIPTION_MAX = 512
+IMAGE_TYPES = ("BUILD_IN", "DEDICATED")
+SORT_KEYS = ("create_at", "update_at", "name", "namespace", "tag", "size", "status")
+
+# A few of the platform's built-in images, which ListImage returns when no type is given.
+BUILT_IN_IMAGES = (
+    ("e1a07296-22a8-4f05-8bc8-e936c8e54090", "pytorch1.8-cuda10.2-cudnn7-ubuntu18.04", "v2", "GPU"),
+    ("278e88d1-5b71-4766-8502-b3ba72e824d9", "mindspore1.7.0-py3.7-ubuntu18.04", "v1", "CPU"),
+    ("59a1e0a3-6c1e-4b3a-9c43-3f2f6b8b7d10", "tensorflow2.1-cuda10.1-cudnn7-ubuntu18.04", "v1", "GPU"),
+)  # fmt: skip
+
+
+class ServiceError(Exception):
+    """An answer ModelArts gives as an error: HTTP status, ``error_code`` and ``error_msg``."""
+
+    def __init__(self, status: int, error_code: str, error_msg: str) -> None:
+        super().__init__(error_msg)
+        self.status = status
+        self.error_code = error_code
+        self.error_msg = error_msg
+
+
+def invalid(message: str) -> ServiceError:
+    return ServiceError(400, "ModelArts.6400", f"Invalid payload: {message}")
+
+
+@dataclass
+class Fault:
+    """Answer the next ``count`` requests of ``route`` with an error or after a delay."""
+
+    route: str
+    count: int = 1
+    status: int | None = None
+    error_code: str = "ModelArts.6101"
+    error_msg: str = "The system is busy. Try again later."
+    delay: float = 0.0
+    retry_after: int | None = None
+    # For create_image: do the work, then wait ``delay`` before answering (a lost answer).
+    after: bool = False
+
+
+def _ms(seconds: float) -> int:
+    return int(seconds * 1000)
+
+
+@dataclass
+class EmulatorState:
+    project_id: str = DEMO_PROJECT_ID
+    region: str = "cn-north-4"
+    init_seconds: float = 2.0
+    creating_seconds: float = 8.0
+    image_size_kb: int = 3_481_600
+    # ModelArts refuses an existing name:tag (ModelArts.6737); "overwrite" is the switch.
+    duplicate_tag: str = "reject"
+    temp_credentials_ttl: float = 3600.0
+    token_ttl: float = 86400.0
+    keys: dict[str, str] = field(default_factory=lambda: {DEMO_ACCESS_KEY: DEMO_SECRET_KEY})
+    temporary_keys: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+    tokens: dict[str, float] = field(default_factory=dict)
+    notebooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    images: dict[str, dict[str, Any]] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    fail_next_save: str | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        if not self.images:
+            for age, (image_id, name, tag, category) in enumerate(BUILT_IN_IMAGES):
+                created = time.time() - (90 + age) * 86400
+                self._new_image(
+                    name, "atelier", tag, id=image_id, description=f"Built-in image {name}",
+                    size=9_437_184, create_at=_ms(created), update_at=_ms(created),
+                    origin="CUSTOMIZE", type="BUILD_IN", service_type="COMMON",
+                    visibility="PUBLIC", resource_categories=[category],
+                    support_res_categories=[category], show_name=name, show_tag=tag,
+                    _created=created,
+                )  # fmt: skip
+        if not self.notebooks:
+            self.add_notebook(DEMO_NOTEBOOK_ID)
+
+    def _new_image(self, name: str, namespace: str, tag: str, **fields: Any) -> dict[str, Any]:
+        """Store an image with the fields ModelArts gives one; ``fields`` override them."""
+        now = time.time()
+        image = {
+            "id": str(uuid.uuid4()), "name": name, "namespace": namespace, "tag": tag,
+            "description": "", "workspace_id": "0", "status": "ACTIVE", "status_message": "",
+            "swr_path": self._swr_path(namespace, name, tag), "size": self.image_size_kb,
+            "create_at": _ms(now), "update_at": _ms(now), "arch": "x86_64",
+            "origin": "IMAGE_SAVE", "type": "DEDICATED", "service_type": "DEV",
+            "visibility": "PRIVATE", "dev_services": ["NOTEBOOK", "SSH"],
+            "resource_categories": ["CPU"], "support_res_categories": ["CPU"],
+            "_created": now, "_notebook": None, "_fail": None,
+        }  # fmt: skip
+        image.update(fields)
+        self.images[str(image["id"])] = image
+        return image
+
+    def _swr_path(self, namespace: str, name: str, tag: str) -> str:
+        return f"swr.{self.region}.myhuaweicloud.com/{namespace}/{name}:{tag}"
+
+    def add_notebook(self, notebook_id: str, status: str = "RUNNING") -> None:
+        base = self.images[BUILT_IN_IMAGES[0][0]]
+        self.notebooks[notebook_id] = {
+            "id": notebook_id,
+            "name": "notebook-demo",
+            "description": "",
+            "status": status,
+            "image": {
+                key: base[key] for key in ("id", "name", "swr_path", "type", "arch", "description")
+            },
+            "flavor": "modelarts.vm.cpu.2u",
+            "workspace_id": "0",
+            "user_id": DEMO_USER_ID,
+            "url": f"https://authoring-modelarts-{self.region}.huaweicloud.com/{notebook_id}/lab",
+        }
+
+    def reset(self) -> None:
+        fresh = EmulatorState(
+            project_id=self.project_id, keys=self.keys, init_seconds=self.init_seconds,
+            creating_seconds=self.creating_seconds,
+        )  # fmt: skip
+        self.__dict__.update(fresh.__dict__)
+
+    # -- images ----------------------------------------------------------------------------
+    def image_view(self, image: dict[str, Any]) -> dict[str, Any]:
+        """What ModelArts answers about an image now: saves move on with time."""
+        view = {key: value for key, value in image.items() if not key.startswith("_")}
+        if image["status"] not in ("INIT", "CREATING"):
+            return view
+        elapsed = time.time() - image["_created"]
+        if elapsed < self.init_seconds:
+            view["status"], view["status_message"] = "INIT", "Initializing the image save."
+        elif elapsed < self.init_seconds + self.creating_seconds:
+            view["status"] = "CREATING"
+            view["status_message"] = "Committing the container and pushing layers to SWR."
+        elif image["_fail"]:
+            view["status"], view["status_message"] = "CREATE_FAILED", image["_fail"]
+        else:
+            view["status"], view["status_message"] = "ACTIVE", "Image saved."
+            view["size"] = self.image_size_kb
+        view["update_at"] = _ms(
+            min(time.time(), image["_created"] + self.init_seconds + self.creating_seconds)
+        )
+        return view
+
+    def image(self, image_id: str) -> dict[str, Any]:
+        image = self.images.get(image_id)
+        if image is None:
+            # As the service does: an unknown image is a 400, not a 404.
+            raise ServiceError(400, "ModelArts.6404", f"Image {image_id} not found.")
+        return image
+
+    def show_image(self, image_id: str) -> dict[str, Any]:
+        return self.image_view(self.image(image_id))
+
+    def delete_image(self, image_id: str) -> dict[str, Any]:
+        view = self.show_image(image_id)
+        if view["type"] == "BUILD_IN":
+            raise ServiceError(
+                400, "ModelArts.6407", f"Image {image_id} is built in and cannot be deleted."
+            )
+        del self.images[image_id]
+        view["status"] = "DELETED"
+        return view
+
+    def create_image(self, notebook_id: str, body: Any) -> dict[str, Any]:
+        notebook = self.show_notebook(notebook_id)
+        request = self._check_create_body(body)
+        if notebook["status"] == "SNAPSHOTTING":
+            raise ServiceError(
+                400, "ModelArts.6357", "Another operation is in progress on the instance."
+            )
+        if notebook["status"] != "RUNNING":
+            raise ServiceError(
+                400,
+                "ModelArts.6327",
+                f"The instance is not running (status {notebook['status']}).",
+            )
+        name, namespace = request["name"], request["namespace"]
+        tag = request.get("tag", "latest")
+        duplicates = [
+            image_id
+            for image_id, image in self.images.items()
+            if (image["namespace"], image["name"], image["tag"]) == (namespace, name, tag)
+        ]
+        if duplicates and self.duplicate_tag != "overwrite":
+            raise ServiceError(
+                400,
+                "ModelArts.6737",
+                f"Conflict tag {tag} for image {name}, tag cannot be duplicated",
+            )
+        for image_id in duplicates:  # with the switch: the new save replaces the old
+            del self.images[image_id]
+        image = self._new_image(
+            name, namespace, tag, description=request.get("description", ""),
+            workspace_id=request.get("workspace_id", "0"), status="INIT", size=0,
+            _notebook=notebook_id, _fail=self.fail_next_save,
+        )  # fmt: skip
+        if request.get("swr_instance_id"):
+            image["swr_instance_id"] = request["swr_instance_id"]
+        self.fail_next_save = None
+        return self.image_view(image)
+
+    def seed_image(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Put an image in place as if another save had made it (a test's control route)."""
+        given = {key: value for key, value in fields.items() if not key.startswith("_")}
+        name, namespace = str(given.pop("name")), str(given.pop("namespace"))
+        return self.image_view(
+            self._new_image(name, namespace, str(given.pop("tag", "latest")), **given)
+        )
+
+    @staticmethod
+    def _check_create_body(body: Any) -> dict[str, str]:
+        if not isinstance(body, dict):
+            raise invalid("the body must be a JSON object.")
+        unknown = sorted(str(key) for key in body if key not in CREATE_FIELDS)
+        if unknown:
+            raise invalid(f"unknown field {unknown[0]}.")
+        request = {key: value for key, value in body.items() if value is not None}
+        for key, value in request.items():
+            if not isinstance(value, str):
+                raise invalid(f"{key} must be a string.")
+        for key, rule in (("name", IMAGE_NAME), ("namespace", NAMESPACE)):
+            if not rule.fullmatch(request.get(key, "")):
+                raise invalid(f"{key} is missing or does not match {rule.pattern}.")
+        if "tag" in request and not TAG.fullmatch(request["tag"]):
+            raise invalid(f"tag does not match {TAG.pattern}.")
+        if "workspace_id" in request and not WORKSPACE_ID.fullmatch(request["workspace_id"]):
+            raise invalid("workspace_id must be 0 or 32 lowercase letters and digits.")
+        if len(request.get("description", "")) > DESCRIPTION_MAX:
+            raise invalid(f"description is longer than {DESCRIPTION_MAX} characters.")
+        return request
+
+    def list_images(self, query: dict[str, str]) -> dict[str, Any]:
+        """ListImage with the service's defaults: built-in images only, fuzzy names."""
+        image_type = query.get("type", "BUILD_IN")
+        if image_type not in IMAGE_TYPES:
+            raise invalid(f"type must be one of {', '.join(IMAGE_TYPES)}.")
+        fuzzy = query.get("name_fuzzy_match", "true").lower()
+        if fuzzy not in ("true", "false"):
+            raise invalid("name_fuzzy_match must be true or false.")
+        sort_dir = query.get("sort_dir", "DESC").upper()
+        if sort_dir not in ("ASC", "DESC"):
+            raise invalid("sort_dir must be ASC or DESC.")
+        sort_keys = [key for key in query.get("sort_key", "create_at").split(",") if key]
+        if not sort_keys or any(key not in SORT_KEYS for key in sort_keys):
+            raise invalid(f"sort_key must be among {', '.join(SORT_KEYS)}.")
+        try:
+            limit = int(query.get("limit", "200"))
+            offset = int(query.get("offset", "0"))
+        except ValueError:
+            raise invalid("limit and offset must be integers.") from None
+        if limit < 1 or offset < 0:
+            raise invalid("limit must be positive and offset not negative.")
+        workspace = query.get("workspace_id", "0")
+        name = query.get("name")
+        images = [
+            view
+            for view in map(self.image_view, self.images.values())
+            if view["type"] == image_type
+            and view["workspace_id"] == workspace
+            and (not query.get("namespace") or view["namespace"] == query["namespace"])
+            and (not query.get("service_type") or view["service_type"] == query["service_type"])
+            and (not name or (name in view["name"] if fuzzy == "true" else name == view["name"]))
+        ]
+        images.sort(key=lambda view: [view[key] for key in sort_keys], reverse=sort_dir == "DESC")
+        # ListImage's items (the SDK's ImageResponse) lack ShowImage's support_res_categories.
+        page = [
+            {key: value for key, value in view.items() if key != "support_res_categories"}
+            for view in images[offset : offset + limit]
+        ]
+        return {
+            "current": offset // limit + 1,  # pages count from 1
+            "data": page,
+            "pages": -(-len(images) // limit),
+            "size": len(page),
+            "total": len(images),
+        }
+
+    # -- notebooks --------------------------------------------------------------------------
+    def show_notebook(self, notebook_id: str) -> dict[str, Any]:
+        if notebook_id not in self.notebooks:
+            raise ServiceError(400, "ModelArts.6309", f"The instance {notebook_id} does not exist.")
+        notebook = dict(self.notebooks[notebook_id])
+        saving = any(
+            image["_notebook"] == notebook_id
+            and self.image_view(image)["status"] in ("INIT", "CREATING")
+            for image in self.images.values()
+        )
+        if saving and notebook["status"] == "RUNNING":
+            notebook["status"] = "SNAPSHOTTING"
+        return notebook
+
+    # -- credentials --------------------------------------------------------------------------
+    def issue_token(self) -> tuple[str, float]:
+        token = "MII" + secrets.token_urlsafe(48)
+        expires = time.time() + self.token_ttl
+        self.tokens[token] = expires
+        return token, expires
+
+    def issue_temporary_keys(self) -> tuple[str, str, str, float]:
+        access = "TEMP" + secrets.token_hex(8).upper()
+        secret = secrets.token_urlsafe(24)
+        token = secrets.token_urlsafe(64)
+        expires = time.time() + self.temp_credentials_ttl
+        self.temporary_keys[access] = (secret, token, expires)
+        return access, secret, token, expires

@@ -1,0 +1,387 @@
+"""The emulator's HTTP answers: the API gateway's checks, each ModelArts call, IAM, the
+metadata service, and the ``/_emulator/`` control routes."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from tornado import web
+
+from ..signing import DATE_FORMAT, DATE_HEADER, canonical_request, parse_authorization, signature
+from .models import DEMO_PASSWORD, DEMO_USER, EmulatorState, Fault, ServiceError
+
+log = logging.getLogger("modelarts_emulator")
+
+MAX_CLOCK_SKEW = timedelta(minutes=15)
+
+
+def _error(code: str, msg: str) -> dict[str, str]:
+    return {"error_code": code, "error_msg": msg}
+
+
+def _expires_at(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class EmulatorHandler(web.RequestHandler):
+    route_name = "unknown"
+    answer_delay = 0.0
+
+    def initialize(self, state: EmulatorState) -> None:
+        self.state = state
+
+    def set_default_headers(self) -> None:
+        # Every API-gateway answer carries one; Huawei support asks for it.
+        self.request_id = uuid.uuid4().hex
+        self.set_header("X-Request-Id", self.request_id)
+
+    def check_xsrf_cookie(self) -> None:  # an API, not a browser form
+        pass
+
+    def send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            self.set_header(name, value)
+        self.finish(json.dumps(body))
+
+    def send_service_error(self, error: ServiceError) -> None:
+        self.send(error.status, _error(error.error_code, error.error_msg))
+
+    def route(self) -> str:
+        """The ModelArts call this request is, for counts and faults."""
+        return self.route_name
+
+    async def prepare(self) -> None:
+        route = self.route()
+        self.state.counts[route] += 1
+        for fault in list(self.state.faults):
+            if fault.route in (route, "*") and fault.count > 0:
+                fault.count -= 1
+                if fault.count <= 0:
+                    self.state.faults.remove(fault)
+                if fault.after:
+                    self.answer_delay = fault.delay
+                elif fault.delay:
+                    await asyncio.sleep(fault.delay)
+                if fault.status:
+                    headers = (
+                        {"Retry-After": str(fault.retry_after)}
+                        if fault.retry_after is not None
+                        else None
+                    )
+                    self.send(fault.status, _error(fault.error_code, fault.error_msg), headers)
+                return
+
+    def json_body(self) -> Any:
+        try:
+            return json.loads(self.request.body or b"null")
+        except ValueError:
+            return None
+
+
+class ModelArtsHandler(EmulatorHandler):
+    """Checks the caller the way ModelArts' API gateway does before any route runs."""
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self._finished:
+            return
+        problem = self.authenticate()
+        if problem:
+            self.send(
+                401, _error("APIGW.0301", f"Incorrect IAM authentication information: {problem}")
+            )
+            return
+        project = self.path_args[0] if self.path_args else None
+        if project != self.state.project_id:
+            self.send(403, _error("ModelArts.6407", f"No permission for project {project}."))
+
+    def authenticate(self) -> str | None:
+        headers = self.request.headers
+        token = headers.get("X-Auth-Token")
+        if token:
+            expires = self.state.tokens.get(token)
+            if expires is None:
+                return "decrypt token fail"
+            return "token expires" if expires < time.time() else None
+        auth = parse_authorization(headers.get("Authorization", ""))
+        if auth is None:
+            return "missing X-Auth-Token or a valid SDK-HMAC-SHA256 Authorization header"
+        try:
+            sent = datetime.strptime(headers.get(DATE_HEADER, ""), DATE_FORMAT).replace(
+                tzinfo=timezone.utc
+            )
+        except ValueError:
+            return "x-sdk-date is missing or malformed"
+        if abs(datetime.now(timezone.utc) - sent) > MAX_CLOCK_SKEW:
+            return "x-sdk-date is expired or too far in the future"
+        secret = self.state.keys.get(auth["Access"])
+        if secret is None and auth["Access"] in self.state.temporary_keys:
+            secret, security_token, expires = self.state.temporary_keys[auth["Access"]]
+            if expires < time.time():
+                return "the temporary access key has expired"
+            if headers.get("X-Security-Token") != security_token:
+                return "the security token does not match the temporary access key"
+        if secret is None:
+            return "the access key is unknown"
+        names = auth["SignedHeaders"].split(";")
+        if "x-sdk-date" not in names:
+            return "x-sdk-date must be signed"
+        params = [
+            (key, value.decode())
+            for key, values in self.request.query_arguments.items()
+            for value in values
+        ]
+        canonical = canonical_request(
+            self.request.method or "GET",
+            self.request.path,
+            params,
+            dict(headers.get_all()),
+            names,
+            self.request.body,
+        )
+        expected = signature(secret, headers[DATE_HEADER], canonical)
+        if not hmac.compare_digest(expected, auth["Signature"]):
+            return "verify aksk signature fail"
+        return None
+
+
+class CreateImageHandler(ModelArtsHandler):
+    route_name = "create_image"
+
+    async def post(self, project_id: str, notebook_id: str) -> None:
+        try:
+            image = self.state.create_image(notebook_id, self.json_body())
+        except ServiceError as error:
+            self.send_service_error(error)
+            return
+        if self.answer_delay:  # the image exists, but the answer comes late
+            await asyncio.sleep(self.answer_delay)
+        self.send(200, image)
+
+
+class ImageHandler(ModelArtsHandler):
+    route_name = "show_image"
+
+    def route(self) -> str:
+        return "delete_image" if self.request.method == "DELETE" else self.route_name
+
+    def get(self, project_id: str, image_id: str) -> None:
+        try:
+            self.send(200, self.state.show_image(image_id))
+        except ServiceError as error:
+            self.send_service_error(error)
+
+    def delete(self, project_id: str, image_id: str) -> None:
+        try:
+            self.send(200, self.state.delete_image(image_id))
+        except ServiceError as error:
+            self.send_service_error(error)
+
+
+class SyncImageHandler(ImageHandler):
+    route_name = "sync_image"
+
+    def post(self, project_id: str, image_id: str) -> None:
+        self.get(project_id, image_id)
+
+
+class ListImagesHandler(ModelArtsHandler):
+    route_name = "list_image"
+
+    def get(self, project_id: str) -> None:
+        query = {key: self.get_query_argument(key) for key in self.request.query_arguments}
+        try:
+            self.send(200, self.state.list_images(query))
+        except ServiceError as error:
+            self.send_service_error(error)
+
+
+class ShowNotebookHandler(ModelArtsHandler):
+    route_name = "show_notebook"
+
+    def get(self, project_id: str, notebook_id: str) -> None:
+        try:
+            self.send(200, self.state.show_notebook(notebook_id))
+        except ServiceError as error:
+            self.send_service_error(error)
+
+
+class IamTokenHandler(EmulatorHandler):
+    route_name = "iam_token"
+
+    def post(self) -> None:
+        body = self.json_body() or {}
+        try:
+            user = body["auth"]["identity"]["password"]["user"]
+            name, password = user["name"], user["password"]
+        except (KeyError, TypeError):
+            self.send(
+                400,
+                _error(
+                    "IAM.0011", "Request parameter error: expected auth.identity.password.user."
+                ),
+            )
+            return
+        if not (
+            hmac.compare_digest(str(name), DEMO_USER)
+            and hmac.compare_digest(str(password), DEMO_PASSWORD)
+        ):
+            self.send(401, _error("IAM.0002", "The username or password is wrong."))
+            return
+        token, expires = self.state.issue_token()
+        self.send(
+            201,
+            {"token": {"expires_at": _expires_at(expires), "methods": ["password"]}},
+            {"X-Subject-Token": token},
+        )
+
+
+class MetadataTokenHandler(EmulatorHandler):
+    route_name = "metadata_token"
+
+    def put(self) -> None:
+        self.set_header("Content-Type", "text/plain")
+        self.finish(uuid.uuid4().hex)
+
+
+class MetadataSecurityKeyHandler(EmulatorHandler):
+    route_name = "metadata_securitykey"
+
+    def get(self) -> None:
+        access, secret, token, expires = self.state.issue_temporary_keys()
+        self.send(
+            200,
+            {
+                "credential": {
+                    "access": access,
+                    "secret": secret,
+                    "securitytoken": token,
+                    "expires_at": _expires_at(expires),
+                }
+            },
+        )
+
+
+class RequestCountsHandler(EmulatorHandler):
+    """``GET /_emulator/requests``: requests served per route since the last reset."""
+
+    route_name = "_control"
+
+    def get(self) -> None:
+        counts = {key: value for key, value in self.state.counts.items() if key != "_control"}
+        self.send(200, {"counts": counts, "total": sum(counts.values())})
+
+    def delete(self) -> None:
+        self.state.counts.clear()
+        self.send(200, {"counts": {}, "total": 0})
+
+
+class FaultsHandler(EmulatorHandler):
+    route_name = "_control"
+
+    def get(self) -> None:
+        self.send(200, {"faults": [fault.__dict__ for fault in self.state.faults]})
+
+    def post(self) -> None:
+        try:
+            fault = Fault(**(self.json_body() or {}))
+        except TypeError as error:
+            self.send(400, {"message": f"Bad fault: {error}"})
+            return
+        self.state.faults.append(fault)
+        self.send(201, fault.__dict__)
+
+    def delete(self) -> None:
+        self.state.faults.clear()
+        self.send(200, {"faults": []})
+
+
+class SeedImageHandler(EmulatorHandler):
+    """``POST /_emulator/images``: put an image in place, as another save would have."""
+
+    route_name = "_control"
+
+    def post(self) -> None:
+        body = self.json_body()
+        if not isinstance(body, dict) or not {"name", "namespace"} <= set(body):
+            self.send(400, {"message": "Give at least name and namespace."})
+            return
+        self.send(201, self.state.seed_image(body))
+
+
+class ConfigHandler(EmulatorHandler):
+    """``POST /_emulator/config``: timings, duplicate-tag behaviour, a failing next save,
+    notebook status, and ``revoke_credentials`` (temporary keys and tokens stop working)."""
+
+    route_name = "_control"
+    settable = (
+        "init_seconds",
+        "creating_seconds",
+        "duplicate_tag",
+        "fail_next_save",
+        "temp_credentials_ttl",
+        "token_ttl",
+        "image_size_kb",
+    )
+
+    def get(self) -> None:
+        self.send(200, self.describe())
+
+    def post(self) -> None:
+        body = self.json_body() or {}
+        for key, value in body.items():
+            if key == "notebook_status":
+                for notebook in self.state.notebooks.values():
+                    notebook["status"] = value
+            elif key == "revoke_credentials" and value:
+                # Temporary keys and tokens stop working, as when they expire early upstream.
+                self.state.temporary_keys.clear()
+                self.state.tokens.clear()
+            elif key == "notebooks":
+                for notebook_id in value:
+                    self.state.add_notebook(notebook_id)
+            elif key == "duplicate_tag" and value not in ("reject", "overwrite"):
+                self.send(400, {"message": "duplicate_tag is 'reject' or 'overwrite'."})
+                return
+            elif key in self.settable:
+                setattr(self.state, key, value)
+            else:
+                self.send(400, {"message": f"Unknown setting {key!r}."})
+                return
+        self.send(200, self.describe())
+
+    def describe(self) -> dict[str, Any]:
+        described = {key: getattr(self.state, key) for key in self.settable}
+        described["notebooks"] = {
+            key: value["status"] for key, value in self.state.notebooks.items()
+        }
+        described["project_id"] = self.state.project_id
+        return described
+
+
+class ResetHandler(EmulatorHandler):
+    route_name = "_control"
+
+    def post(self) -> None:
+        self.state.reset()
+        self.send(200, {"reset": True})
+
+
+def log_request(handler: web.RequestHandler) -> None:
+    request_id = getattr(handler, "request_id", "-")
+    log.info(
+        "%s %s %s (request %s)",
+        handler.get_status(),
+        handler.request.method,
+        handler.request.path,
+        request_id,
+    )

@@ -1,0 +1,337 @@
+"""The official SDK as the emulator's oracle: if ``huaweicloudsdkmodelarts`` cannot tell the
+emulator from ModelArts, neither can a user switching to the real service.
+
+Every call the product makes (CreateImage, ShowImage, ListImage, ShowNotebook) and DeleteImage
+goes through the SDK's own client, signed by its own signer, with the parameters the product
+sends. Answers must parse into the SDK's response models with no field the models do not know,
+and errors must become SDK exceptions with the right status, code, message and request ID.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import httpx
+import pytest
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.exceptions.exceptions import (
+    ClientRequestException,
+    ServerResponseException,
+)
+from huaweicloudsdkmodelarts.v1 import ModelArtsClient
+from huaweicloudsdkmodelarts.v1 import model as sdk_model
+from huaweicloudsdkmodelarts.v1.model import (
+    CreateImageRequest,
+    CreateImageResponse,
+    DeleteImageRequest,
+    DeleteImageResponse,
+    ImageCreateReq,
+    ListImageRequest,
+    ListImageResponse,
+    ShowImageRequest,
+    ShowImageResponse,
+    ShowNotebookRequest,
+    ShowNotebookResponse,
+)
+
+from jupyterlab_modelarts_snapshot.emulator import (
+    DEMO_ACCESS_KEY,
+    DEMO_NOTEBOOK_ID,
+    DEMO_PROJECT_ID,
+    DEMO_SECRET_KEY,
+)
+from jupyterlab_modelarts_snapshot.rules import InvalidInput, validate_save_request
+from jupyterlab_modelarts_snapshot.signing import SdkHmacSha256Auth
+
+from conftest import CASES, Emulator
+
+OTHER_NOTEBOOK_ID = "0c7d1e52-9a4b-4d3f-8e2a-6b5c4d3e2f10"
+REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+@pytest.fixture
+def sdk(modelarts_env: Emulator) -> ModelArtsClient:
+    credentials = BasicCredentials(DEMO_ACCESS_KEY, DEMO_SECRET_KEY, DEMO_PROJECT_ID)
+    return (
+        ModelArtsClient.new_builder()
+        .with_credentials(credentials)
+        .with_endpoint(modelarts_env.url)
+        .build()
+    )
+
+
+@pytest.fixture
+def raw(modelarts_env: Emulator) -> httpx.Client:
+    """The same service read without the SDK, to see every field and header it sends."""
+    return httpx.Client(
+        base_url=f"{modelarts_env.url}/v1/{DEMO_PROJECT_ID}",
+        auth=SdkHmacSha256Auth(DEMO_ACCESS_KEY, DEMO_SECRET_KEY),
+        timeout=10,
+    )
+
+
+def product_save(**fields: str) -> CreateImageRequest:
+    """CreateImage with what the product sends: name, namespace, tag, description, workspace."""
+    body = {"namespace": "atelier-auto", "tag": "v1", "description": "", "workspace_id": "0"}
+    body.update(fields)
+    return CreateImageRequest(id=DEMO_NOTEBOOK_ID, body=ImageCreateReq(**body))
+
+
+def assert_fits_model(data: Any, type_name: str, where: str = "answer") -> None:
+    """Every field of ``data`` is one the SDK's model declares, with the declared type."""
+    if type_name.startswith("list["):
+        assert isinstance(data, list), where
+        for index, item in enumerate(data):
+            assert_fits_model(item, type_name[5:-1], f"{where}[{index}]")
+        return
+    simple = {"str": str, "int": int, "bool": bool, "float": (int, float), "object": object}
+    if type_name in simple:
+        assert data is None or isinstance(data, simple[type_name]), f"{where}: {data!r}"
+        assert not (type_name == "int" and isinstance(data, bool)), where
+        return
+    model = getattr(sdk_model, type_name)
+    assert isinstance(data, dict), f"{where} should be a {type_name} object"
+    by_wire_name = {wire: attr for attr, wire in model.attribute_map.items()}
+    for key, value in data.items():
+        assert key in by_wire_name, f"{where}.{key} is not a field of the SDK's {type_name}"
+        assert_fits_model(value, model.openapi_types[by_wire_name[key]], f"{where}.{key}")
+
+
+def assert_sdk_error(
+    error: pytest.ExceptionInfo[Any], status: int, code: str, message_part: str = ""
+) -> None:
+    assert error.value.status_code == status
+    assert error.value.error_code == code
+    assert message_part in error.value.error_msg
+    assert REQUEST_ID.match(error.value.request_id or ""), error.value.request_id
+
+
+def wait_for_status(sdk: ModelArtsClient, image_id: str, wanted: str) -> ShowImageResponse:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        answer = sdk.show_image(ShowImageRequest(id=image_id))
+        if answer.status == wanted:
+            return answer
+        time.sleep(0.2)
+    raise AssertionError(f"image {image_id} never became {wanted}")
+
+
+def test_create_show_and_delete_parse_into_the_sdk_models(
+    sdk: ModelArtsClient, raw: httpx.Client
+) -> None:
+    created = sdk.create_image(product_save(name="sdk-env", description="from the SDK"))
+    assert isinstance(created, CreateImageResponse)
+    assert created.status_code == 200
+    assert (created.name, created.namespace, created.tag) == ("sdk-env", "atelier-auto", "v1")
+    assert created.status == "INIT"
+    assert created.type == "DEDICATED" and created.origin == "IMAGE_SAVE"
+    assert created.swr_path.endswith("/atelier-auto/sdk-env:v1")
+    assert isinstance(created.create_at, int) and created.create_at > 1e12  # milliseconds
+
+    shown = wait_for_status(sdk, created.id, "ACTIVE")
+    assert shown.size and shown.size > 0  # KB, once saved
+    assert shown.update_at >= shown.create_at
+    answer = raw.get(f"/images/{created.id}")
+    assert_fits_model(answer.json(), "ShowImageResponse")
+
+    deleted = sdk.delete_image(DeleteImageRequest(id=created.id))
+    assert isinstance(deleted, DeleteImageResponse)
+    assert deleted.id == created.id
+    with pytest.raises(ClientRequestException) as gone:
+        sdk.show_image(ShowImageRequest(id=created.id))
+    assert_sdk_error(gone, 400, "ModelArts.6404", created.id)
+    with pytest.raises(ClientRequestException) as again:
+        sdk.delete_image(DeleteImageRequest(id=created.id))
+    assert_sdk_error(again, 400, "ModelArts.6404")
+
+
+def test_every_create_answer_field_is_in_the_sdk_model(raw: httpx.Client) -> None:
+    answer = raw.post(
+        f"/notebooks/{DEMO_NOTEBOOK_ID}/create-image",
+        json={"name": "fields-env", "namespace": "atelier-auto", "tag": "v1"},
+    )
+    assert answer.status_code == 200
+    assert_fits_model(answer.json(), "CreateImageResponse")
+
+
+def test_create_accepts_the_sdks_optional_enterprise_swr_fields(sdk: ModelArtsClient) -> None:
+    created = sdk.create_image(
+        product_save(
+            name="enterprise-env",
+            swr_instance_id="8d3a6f0e-2b1c-4e5d-9f8a-7b6c5d4e3f2a",
+            swr_instance_domain="team.swr.example",
+        )
+    )
+    assert created.swr_instance_id == "8d3a6f0e-2b1c-4e5d-9f8a-7b6c5d4e3f2a"
+
+
+def test_show_notebook_has_a_flat_workspace_and_the_running_image(
+    sdk: ModelArtsClient, raw: httpx.Client
+) -> None:
+    notebook = sdk.show_notebook(ShowNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert isinstance(notebook, ShowNotebookResponse)
+    assert notebook.status == "RUNNING"
+    assert notebook.workspace_id == "0"
+    assert notebook.image.id and notebook.image.name and notebook.image.swr_path
+    assert_fits_model(raw.get(f"/notebooks/{DEMO_NOTEBOOK_ID}").json(), "ShowNotebookResponse")
+
+    sdk.create_image(product_save(name="busy-env"))
+    saving = sdk.show_notebook(ShowNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert saving.status == "SNAPSHOTTING"
+
+
+def test_list_image_defaults_to_built_in_images_and_fuzzy_names(
+    sdk: ModelArtsClient, raw: httpx.Client, modelarts_env: Emulator
+) -> None:
+    mine = sdk.create_image(product_save(name="pytorch-env"))
+    # A second saved image whose name contains the first (seeded: the instance is busy now).
+    modelarts_env.seed_image(name="pytorch-env2", namespace="atelier-auto", tag="v1")
+
+    built_in = sdk.list_image(ListImageRequest())
+    assert isinstance(built_in, ListImageResponse)
+    assert built_in.total >= 1
+    assert {image.type for image in built_in.data} == {"BUILD_IN"}
+    assert mine.id not in {image.id for image in built_in.data}
+    assert_fits_model(raw.get("/images").json(), "ListImageResponse")
+
+    fuzzy = sdk.list_image(ListImageRequest(type="DEDICATED", name="pytorch-env"))
+    assert {image.name for image in fuzzy.data} == {"pytorch-env", "pytorch-env2"}
+    exact = sdk.list_image(
+        ListImageRequest(type="DEDICATED", name="pytorch-env", name_fuzzy_match=False)
+    )
+    assert [image.id for image in exact.data] == [mine.id]
+    # The product's own query, as httpx encodes it (lowercase booleans).
+    product = raw.get(
+        "/images",
+        params={
+            "name": "pytorch-env", "namespace": "atelier-auto", "type": "DEDICATED",
+            "name_fuzzy_match": "false", "workspace_id": "0", "sort_key": "create_at",
+            "sort_dir": "DESC",
+        },
+    )  # fmt: skip
+    assert [image["id"] for image in product.json()["data"]] == [mine.id]
+
+
+def test_list_image_sorts_in_any_case_and_counts_pages_from_one(sdk: ModelArtsClient) -> None:
+    ascending = sdk.list_image(ListImageRequest(sort_key="create_at", sort_dir="asc"))
+    descending = sdk.list_image(ListImageRequest(sort_key="create_at", sort_dir="Desc"))
+    assert [image.id for image in ascending.data] == [image.id for image in descending.data][::-1]
+    first = sdk.list_image(ListImageRequest(limit=1, offset=0))
+    second = sdk.list_image(ListImageRequest(limit=1, offset=1))
+    assert (first.current, second.current) == (1, 2)
+    assert first.pages == first.total >= 2
+    assert first.size == 1 and first.data[0].id != second.data[0].id
+    everything = sdk.list_image(ListImageRequest())
+    assert everything.current == 1 and everything.pages == 1  # limit defaults to 200
+    with pytest.raises(ClientRequestException) as bad_sort:
+        sdk.list_image(ListImageRequest(sort_dir="UP"))
+    assert_sdk_error(bad_sort, 400, "ModelArts.6400", "sort_dir")
+    with pytest.raises(ClientRequestException) as bad_type:
+        sdk.list_image(ListImageRequest(type="MINE"))
+    assert_sdk_error(bad_type, 400, "ModelArts.6400", "type")
+
+
+def test_errors_the_product_handles_become_sdk_exceptions(
+    sdk: ModelArtsClient, modelarts_env: Emulator
+) -> None:
+    with pytest.raises(ClientRequestException) as unknown_notebook:
+        sdk.show_notebook(ShowNotebookRequest(id=OTHER_NOTEBOOK_ID))
+    assert_sdk_error(unknown_notebook, 400, "ModelArts.6309", OTHER_NOTEBOOK_ID)
+    with pytest.raises(ClientRequestException) as create_unknown:
+        sdk.create_image(CreateImageRequest(id=OTHER_NOTEBOOK_ID, body=ImageCreateReq(
+            name="env", namespace="atelier-auto")))  # fmt: skip
+    assert_sdk_error(create_unknown, 400, "ModelArts.6309")
+    with pytest.raises(ClientRequestException) as unknown_image:
+        sdk.show_image(ShowImageRequest(id=OTHER_NOTEBOOK_ID))
+    assert_sdk_error(unknown_image, 400, "ModelArts.6404")
+    with pytest.raises(ClientRequestException) as invalid:
+        sdk.create_image(product_save(name="Not-Lowercase"))
+    assert_sdk_error(invalid, 400, "ModelArts.6400", "name")
+
+    first = sdk.create_image(product_save(name="dup-env"))
+    with pytest.raises(ClientRequestException) as busy:
+        sdk.create_image(product_save(name="other-env"))
+    assert_sdk_error(busy, 400, "ModelArts.6357")
+    wait_for_status(sdk, first.id, "ACTIVE")
+    with pytest.raises(ClientRequestException) as duplicate:
+        sdk.create_image(product_save(name="dup-env"))
+    assert_sdk_error(
+        duplicate,
+        400,
+        "ModelArts.6737",
+        "Conflict tag v1 for image dup-env, tag cannot be duplicated",
+    )
+
+    modelarts_env.configure(notebook_status="STOPPED")
+    with pytest.raises(ClientRequestException) as stopped:
+        sdk.create_image(product_save(name="stopped-env"))
+    assert_sdk_error(stopped, 400, "ModelArts.6327", "STOPPED")
+
+
+def test_duplicate_tags_can_be_switched_to_overwrite(
+    sdk: ModelArtsClient, modelarts_env: Emulator
+) -> None:
+    modelarts_env.configure(duplicate_tag="overwrite", init_seconds=0, creating_seconds=0)
+    first = sdk.create_image(product_save(name="again-env"))
+    second = sdk.create_image(product_save(name="again-env"))
+    assert second.id != first.id
+    with pytest.raises(ClientRequestException) as replaced:
+        sdk.show_image(ShowImageRequest(id=first.id))
+    assert_sdk_error(replaced, 400, "ModelArts.6404")
+
+
+def test_busy_server_and_bad_credentials_as_the_sdk_sees_them(
+    sdk: ModelArtsClient, modelarts_env: Emulator
+) -> None:
+    modelarts_env.fault(route="show_notebook", status=429, retry_after=1)
+    with pytest.raises(ClientRequestException) as throttled:
+        sdk.show_notebook(ShowNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert throttled.value.status_code == 429
+    modelarts_env.fault(route="show_image", status=503, error_code="ModelArts.6102")
+    with pytest.raises(ServerResponseException) as failing:
+        sdk.show_image(ShowImageRequest(id=OTHER_NOTEBOOK_ID))
+    assert_sdk_error(failing, 503, "ModelArts.6102")
+
+    wrong = BasicCredentials(DEMO_ACCESS_KEY, "not-the-secret", DEMO_PROJECT_ID)
+    stranger = ModelArtsClient.new_builder().with_credentials(wrong)
+    stranger = stranger.with_endpoint(modelarts_env.url).build()
+    with pytest.raises(ClientRequestException) as refused:
+        stranger.show_notebook(ShowNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert_sdk_error(refused, 401, "APIGW.0301", "signature")
+
+
+def test_every_answer_carries_a_request_id(modelarts_env: Emulator, raw: httpx.Client) -> None:
+    answers = [
+        raw.get(f"/notebooks/{DEMO_NOTEBOOK_ID}"),
+        raw.get("/images"),
+        raw.get(f"/images/{OTHER_NOTEBOOK_ID}"),  # an error
+        raw.post(f"/notebooks/{DEMO_NOTEBOOK_ID}/create-image", json={"name": "x"}),  # invalid
+        httpx.get(f"{modelarts_env.url}/v1/{DEMO_PROJECT_ID}/images"),  # unauthenticated
+        modelarts_env.http.get("/_emulator/requests"),
+    ]
+    ids = [answer.headers.get("X-Request-Id", "") for answer in answers]
+    assert all(REQUEST_ID.match(request_id) for request_id in ids), ids
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("field", ["name", "namespace", "tag", "description", "workspace_id"])
+def test_what_the_product_accepts_the_service_accepts(sdk: ModelArtsClient, field: str) -> None:
+    """The emulator's checks come from the API reference, not from the product's rules, so a
+    value the product would send that ModelArts refuses fails here."""
+    values = [str(case["value"]) * int(case.get("repeat", 1)) for case in CASES["cases"]]
+    values += ["0", "0123456789abcdef0123456789abcdef"]  # workspace IDs
+    sent = 0
+    for index, value in enumerate(values):
+        request = {"name": f"drift-{index}", "namespace": "atelier-auto", "tag": f"t{index}"}
+        try:
+            body = validate_save_request({**request, field: value})  # what the product sends
+        except InvalidInput:
+            continue
+        created = sdk.create_image(
+            CreateImageRequest(id=DEMO_NOTEBOOK_ID, body=ImageCreateReq(**body))
+        )
+        sdk.delete_image(DeleteImageRequest(id=created.id))
+        sent += 1
+    assert sent >= 3
