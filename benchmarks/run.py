@@ -5,6 +5,7 @@ generator beside it, so figures are reported as ratios to Jupyter's ``GET /api/s
 in the same run. Prints a table and writes ``benchmarks/results.json``.
 
     python benchmarks/run.py [--quick]
+    python benchmarks/run.py --history     # the cost of a long history only
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -233,13 +235,129 @@ def api_benchmarks(quick: bool) -> dict[str, Any]:
             emulator.terminate()
 
 
+HISTORY_SIZES = (10, 5000)
+HISTORY_REQUESTS = 300
+HISTORY_PAGE = 10  # the same page, so both sizes send the same bytes and only history differs
+HELD = re.compile(r"Executing .* took ([0-9.]+) seconds")
+
+
+def write_history(state_dir: Path, count: int) -> list[str]:
+    """``count`` finished saves of this instance, as records on disk (no server involved)."""
+    from jupyterlab_modelarts_snapshot.models import Job
+
+    jobs_dir = state_dir / "jobs"
+    jobs_dir.mkdir(parents=True)
+    ids = []
+    start = time.time() - count * 3600
+    for index in range(count):
+        job_id = f"{index:08x}-0000-4000-8000-{random.getrandbits(48):012x}"
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + index * 3600))
+        job = Job(
+            id=job_id, name=f"env-{index}", namespace="team", tag=f"v{index}",
+            description="a saved environment " * 4, status="ACTIVE",
+            status_message="Image saved.", swr_path=f"swr.cn-north-4.myhuaweicloud.com/team/env-{index}:v{index}",
+            size_kb=3_481_600, created_at=when, updated_at=when, finished_at=when,
+            notebook_id=DEMO_NOTEBOOK_ID,
+        )  # fmt: skip
+        (jobs_dir / f"{job_id}.json").write_text(json.dumps(job.to_dict(), indent=1))
+        ids.append(job_id)
+    return ids
+
+
+def history_run(count: int, watch_loop: bool = False) -> dict[str, Any]:
+    """Latency of a page of ``GET images`` and of ``GET images/{id}`` with ``count`` records.
+
+    With ``watch_loop``, asyncio's debug mode reports each callback that held the server's event
+    loop for more than 5 ms while the requests ran (debug mode slows everything a little, so
+    latencies come from a run without it).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        ids = write_history(Path(tmp) / "state", count)
+        extra = [f"--config={ROOT / 'benchmarks' / 'loop_watch_config.py'}"] if watch_loop else []
+        server = JupyterServer(
+            Path(tmp) / "server", Path(tmp) / "state", poll_interval=10, extra_args=extra
+        ).start()
+        try:
+            t0 = time.perf_counter()
+            first = server.api("GET", "images", params={"limit": HISTORY_PAGE})
+            first_ms = (time.perf_counter() - t0) * 1000
+            assert first.status_code == 200 and first.json()["total"] == count
+            time.sleep(1)  # the start-up's own work is done
+            mark = len(server.log())  # from here on, only the measured requests run
+            timings: dict[str, list[float]] = {"page": [], "one": []}
+            for _ in range(HISTORY_REQUESTS):
+                for kind, path, params in (
+                    ("page", "images", {"limit": HISTORY_PAGE}),
+                    ("one", f"images/{random.choice(ids)}", {}),
+                ):
+                    t0 = time.perf_counter()
+                    response = server.api("GET", path, params=params)
+                    timings[kind].append((time.perf_counter() - t0) * 1000)
+                    assert response.status_code == 200
+            page_bytes = len(first.content)
+            held = [float(ms) * 1000 for ms in HELD.findall(server.log()[mark:])]
+        finally:
+            server.stop()
+    result: dict[str, Any] = {
+        "records": count,
+        "first_request_ms": round(first_ms, 1),
+        "page_bytes": page_bytes,
+        **{
+            f"{kind}_ms": {
+                "p50": round(statistics.median(values), 2),
+                "p99": round(percentile(values, 0.99), 2),
+            }
+            for kind, values in timings.items()
+        },
+    }
+    if watch_loop:
+        result["loop_held_over_5ms"] = {"count": len(held), "max_ms": max(held, default=0.0)}
+    return result
+
+
+def history_benchmark() -> int:
+    os.environ.update(MODELARTS_NOTEBOOK_ID=DEMO_NOTEBOOK_ID, MODELARTS_METADATA_URL="off")
+    runs = {count: history_run(count) for count in HISTORY_SIZES}
+    watched = history_run(HISTORY_SIZES[-1], watch_loop=True)
+    (ROOT / "benchmarks" / "history-results.json").write_text(
+        json.dumps({"runs": list(runs.values()), "watched": watched}, indent=2) + "\n"
+    )
+    small, large = runs[HISTORY_SIZES[0]], runs[HISTORY_SIZES[-1]]
+    for kind, label in (
+        ("page_ms", f"GET images?limit={HISTORY_PAGE}"),
+        ("one_ms", "GET images/{id}"),
+    ):
+        ratio = large[kind]["p50"] / small[kind]["p50"]
+        print(
+            f"{label:<22} p50 / p99: {small[kind]['p50']} / {small[kind]['p99']} ms with "
+            f"{small['records']} records, {large[kind]['p50']} / {large[kind]['p99']} ms with "
+            f"{large['records']}: {ratio:.2f}x (target <= 2x)"
+        )
+    held = watched["loop_held_over_5ms"]
+    print(
+        f"event loop held over 5 ms during {2 * HISTORY_REQUESTS} requests with "
+        f"{watched['records']} records: {held['count']} times (longest {held['max_ms']:.1f} ms; "
+        "target: none)"
+    )
+    print(
+        f"first request after start (loads the index): {small['first_request_ms']} ms with "
+        f"{small['records']} records, {large['first_request_ms']} ms with {large['records']}"
+    )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="shorter windows, fewer page loads")
     parser.add_argument("--no-browser", action="store_true", help="skip the page-load benchmark")
+    parser.add_argument(
+        "--history", action="store_true", help="only the cost of a history of 5,000 saves"
+    )
     args = parser.parse_args()
+    if args.history:
+        return history_benchmark()
 
     results = api_benchmarks(args.quick)
     results["labextension_js"] = js_size()

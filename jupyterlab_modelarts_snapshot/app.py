@@ -25,11 +25,28 @@ class ModelArtsSnapshotApp(ExtensionApp):
     name = "jupyterlab_modelarts_snapshot"
     load_other_extensions = True
 
-    service: SnapshotService
+    # None when the settings are not valid: the extension then serves nothing, and the front
+    # end says that its server half is not loaded.
+    service: SnapshotService | None = None
 
     def initialize_settings(self) -> None:
-        settings = ModelArtsSnapshot(parent=self)
-        self.service = build_service(settings, self.serverapp.base_url if self.serverapp else "")
+        try:
+            settings = ModelArtsSnapshot(parent=self)
+            self.service = build_service(
+                settings, self.serverapp.base_url if self.serverapp else ""
+            )
+        except Exception as error:
+            if self.serverapp is not None and self.serverapp.reraise_server_extension_failures:
+                raise
+            # One clear line, not a traceback: a bad setting is the user's to fix.
+            self.log.error(
+                "ModelArts snapshot: the extension is not loaded because a setting is not valid: "
+                "%s. Fix it in the Jupyter server config or on the command line "
+                "(c.ModelArtsSnapshot.*), then restart the server.",
+                error,
+            )
+            self.log.debug("ModelArts snapshot: settings failed", exc_info=True)
+            return
         self.settings["modelarts_snapshot_service"] = self.service
         self.log.info(
             "ModelArts snapshot: notebook %s (from %s), %s",
@@ -39,11 +56,14 @@ class ModelArtsSnapshotApp(ExtensionApp):
         )
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(HANDLERS)
+        if self.service is not None:
+            self.handlers.extend(HANDLERS)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         # Saves left unfinished by an earlier server are followed again right away.
-        self.service.start_poller()
+        if self.service is not None:
+            self.service.start_poller()
 
     async def stop_extension(self) -> None:
-        await self.service.close()
+        if self.service is not None:
+            await self.service.close()

@@ -3,9 +3,9 @@
 It reads the same Jupyter config files and environment as the server extension, applies the
 same rules and keeps the same job records, so a save started here shows in JupyterLab too.
 
-Exit codes: 0 saved or accepted; 1 the save failed; 2 invalid input; 3 not ready (see
-``doctor``); 4 another save is unfinished; 5 ModelArts refused; 6 ModelArts did not answer;
-7 no such save.
+Exit codes: 0 saved or accepted; 1 the save failed; otherwise the error's code from the table
+in ``exceptions.py``: 2 invalid input; 3 not ready (see ``doctor``); 4 another save is
+unfinished; 5 ModelArts refused; 6 ModelArts did not answer; 7 no such save.
 """
 
 from __future__ import annotations
@@ -20,27 +20,18 @@ from jupyter_core.application import JupyterApp
 
 from . import emulator
 from .app import build_service
-from .client import (
-    CredentialsRejected,
-    ModelArtsError,
-    UpstreamError,
-    UpstreamTimeout,
-    UpstreamUnreachable,
-)
 from .config import ModelArtsSnapshot
-from .jobs import FAILED, FINISHED, NotReady, SaveInProgress
-from .rules import InvalidInput
-
-(
+from .exceptions import (
     EXIT_OK,
-    EXIT_FAILED,
-    EXIT_INVALID,
-    EXIT_NOT_READY,
-    EXIT_BUSY,
-    EXIT_REFUSED,
-    EXIT_NO_ANSWER,
-    EXIT_UNKNOWN,
-) = range(8)
+    EXIT_SAVE_FAILED,
+    OUTCOMES,
+    NotReady,
+    SnapshotError,
+    UnknownImage,
+    UpstreamError,
+    outcome,
+)
+from .models import Job
 
 
 class _ConfigLoader(JupyterApp):
@@ -68,25 +59,24 @@ def _human_size(size_kb: int | None) -> str:
     return "-"
 
 
-def _describe_job(job: dict[str, Any]) -> str:
+def _describe_job(job: Job) -> str:
     lines = [
-        f"{job['name']}:{job['tag']} in {job['namespace']}  [{job['status']}]",
-        f"  id:       {job['id']}",
-        f"  started:  {job['created_at']}",
+        f"{job.label} in {job.namespace}  [{job.status}]",
+        f"  id:       {job.id}",
+        f"  started:  {job.created_at}",
     ]
-    if job.get("status_message"):
-        lines.append(f"  message:  {job['status_message']}")
-    last_error = job.get("last_error")
-    if last_error and job["status"] not in FINISHED:
-        lines.append(f"  not checked since {job['updated_at']}: {last_error['message']}")
-        if last_error.get("request_id"):
-            lines.append(f"  request:  {last_error['request_id']} (ModelArts request ID)")
-    if job.get("finished_at"):
-        lines.append(f"  finished: {job['finished_at']}")
-    if job.get("swr_path"):
-        lines.append(f"  image:    {job['swr_path']}  ({_human_size(job.get('size_kb'))})")
-        if job["status"] == "ACTIVE":
-            lines.append(f"  pull:     docker pull {job['swr_path']}")
+    if job.status_message:
+        lines.append(f"  message:  {job.status_message}")
+    if job.last_error and not job.finished:
+        lines.append(f"  not checked since {job.updated_at}: {job.last_error.message}")
+        if job.last_error.request_id:
+            lines.append(f"  request:  {job.last_error.request_id} (ModelArts request ID)")
+    if job.finished_at:
+        lines.append(f"  finished: {job.finished_at}")
+    if job.swr_path:
+        lines.append(f"  image:    {job.swr_path}  ({_human_size(job.size_kb)})")
+        if job.status == "ACTIVE":
+            lines.append(f"  pull:     docker pull {job.swr_path}")
     return "\n".join(lines)
 
 
@@ -97,17 +87,24 @@ class Output:
     def result(self, data: Any, text: str) -> None:
         print(json.dumps(data, indent=2) if self.as_json else text)
 
-    def error(self, code: int, message: str, **extra: Any) -> int:
+    def error(self, error: SnapshotError) -> int:
+        """Report an error from the table in ``exceptions.py`` and return its exit code."""
+        code = outcome(error).exit_code
+        body = error.body()
         if self.as_json:
-            print(json.dumps({"error": message, "exit_code": code, **extra}, indent=2))
-        else:
-            print(f"error: {message}", file=sys.stderr)
-            if extra.get("request_id"):
-                print(
-                    f"ModelArts request ID (for Huawei support): {extra['request_id']}",
-                    file=sys.stderr,
-                )
+            print(json.dumps({"error": error.message, "exit_code": code, **body}, indent=2))
+            return code
+        field = body.get("field")
+        print(f"error: {field + ': ' if field else ''}{error.message}", file=sys.stderr)
+        if body.get("request_id"):
+            print(
+                f"ModelArts request ID (for Huawei support): {body['request_id']}", file=sys.stderr
+            )
         return code
+
+
+def _ended(job: Job) -> int:
+    return EXIT_SAVE_FAILED if job.failed else EXIT_OK
 
 
 async def _save(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
@@ -123,35 +120,14 @@ async def _save(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Outp
                 f"Save started. The instance is paused while ModelArts saves it.\n{_describe_job(job)}"
             )
         if args.wait:
-            job = await service.wait(job["id"])
+            job = await service.wait(job.id)
         if out.as_json:
-            out.result(job, "")
+            out.result(job.to_dict(), "")
         elif args.wait:
             print(_describe_job(job))
-        return EXIT_FAILED if job["status"] in FAILED else EXIT_OK
-    except InvalidInput as error:
-        return out.error(EXIT_INVALID, f"{error.field}: {error.message}", field=error.field)
-    except NotReady as error:
-        return out.error(EXIT_NOT_READY, error.message, problems=error.problems)
-    except SaveInProgress as error:
-        return out.error(EXIT_BUSY, error.message, job=error.job)
-    except CredentialsRejected as error:
-        return out.error(
-            EXIT_REFUSED, error.message, error_code=error.error_code, request_id=error.request_id
-        )
-    except ModelArtsError as error:
-        return out.error(
-            EXIT_REFUSED,
-            error.message,
-            upstream_status=error.status,
-            error_code=error.error_code,
-            error_msg=error.error_msg,
-            request_id=error.request_id,
-        )
-    except (UpstreamTimeout, UpstreamUnreachable) as error:
-        return out.error(EXIT_NO_ANSWER, error.message, request_id=error.request_id)
-    except UpstreamError as error:
-        return out.error(EXIT_REFUSED, error.message, request_id=error.request_id)
+        return _ended(job)
+    except SnapshotError as error:
+        return out.error(error)
     finally:
         await service.close()
 
@@ -159,19 +135,19 @@ async def _save(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Outp
 async def _status(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
     service = build_service(settings)
     try:
-        job = service.store.get(args.id)
+        job = await service.job(args.id)
         if job is None:
             return out.error(
-                EXIT_UNKNOWN, f"No save with ID '{args.id}' is recorded here; 'list' shows them."
+                UnknownImage(f"No save with ID '{args.id}' is recorded here; 'list' shows them.")
             )
-        if job["status"] not in FINISHED:
+        if not job.finished:
             try:
                 job = await service.refresh(job)
             except UpstreamError as error:
                 print(f"warning: showing the last known state: {error}", file=sys.stderr)
-                job = service.store.get(args.id) or job  # now with last_error
-        out.result(job, _describe_job(job))
-        return EXIT_FAILED if job["status"] in FAILED else EXIT_OK
+                job = await service.job(args.id) or job  # now with last_error
+        out.result(job.to_dict(), _describe_job(job))
+        return _ended(job)
     finally:
         await service.close()
 
@@ -179,11 +155,12 @@ async def _status(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Ou
 async def _list(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
     service = build_service(settings)
     try:
-        jobs = service.history()
+        page = await service.history(args.limit, args.offset)
         text = (
-            "\n".join(_describe_job(job) for job in jobs) or "No saves recorded for this instance."
+            "\n".join(_describe_job(job) for job in page.images)
+            or "No saves recorded for this instance."
         )
-        out.result({"images": jobs}, text)
+        out.result(page.to_dict(), text)
         return EXIT_OK
     finally:
         await service.close()
@@ -196,18 +173,18 @@ async def _doctor(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Ou
     finally:
         await service.close()
     lines = [
-        f"Notebook instance: {info['notebook_id'] or 'unknown'}"
-        + (f" (from {info['notebook_id_source']})" if info["notebook_id_source"] else ""),
-        f"Project:           {info['project_id'] or 'unknown'}",
-        f"Region:            {info['region'] or 'unknown'}",
-        f"Endpoint:          {info['endpoint'] or 'unknown'}",
-        f"Credentials:       {info['credentials'] or 'none found'}",
+        f"Notebook instance: {info.notebook_id or 'unknown'}"
+        + (f" (from {info.notebook_id_source})" if info.notebook_id_source else ""),
+        f"Project:           {info.project_id or 'unknown'}",
+        f"Region:            {info.region or 'unknown'}",
+        f"Endpoint:          {info.endpoint or 'unknown'}",
+        f"Credentials:       {info.credentials or 'none found'}",
         f"Save records:      {settings.state_dir}",
-        "Ready to save an image." if info["ready"] else "Not ready:",
+        "Ready to save an image." if info.ready else "Not ready:",
     ]
-    lines += [f"  - {problem}" for problem in info["problems"]]
-    out.result(info, "\n".join(lines))
-    return EXIT_OK if info["ready"] else EXIT_NOT_READY
+    lines += [f"  - {problem}" for problem in info.problems]
+    out.result(info.to_dict(), "\n".join(lines))
+    return EXIT_OK if info.ready else OUTCOMES[NotReady].exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -228,7 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     save.add_argument("--wait", action="store_true", help="follow the save until it ends")
     status = commands.add_parser("status", help="show one save")
     status.add_argument("id", help="image ID printed by 'save' or 'list'")
-    commands.add_parser("list", help="list this instance's saves, newest first")
+    listing = commands.add_parser("list", help="list this instance's saves, newest first")
+    listing.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    listing.add_argument("--offset", type=int, default=0, help="how many newest to skip")
     commands.add_parser("doctor", help="say what the extension knows and what is missing")
     emulator.build_parser(commands.add_parser("emulator", help="run the local ModelArts emulator"))
     for sub in (save, status, commands.choices["list"], commands.choices["doctor"]):

@@ -14,85 +14,16 @@ import httpx
 
 from .config import ModelArtsSnapshot
 from .credentials import CredentialChain
+from .exceptions import (
+    CredentialsRejected,
+    ModelArtsError,
+    NoCredentials,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
 from .rules import PROJECT_ID_PATTERN, is_uuid
 
 log = logging.getLogger(__name__)
-
-
-class UpstreamError(Exception):
-    """Anything that kept a ModelArts call from giving an answer we can use."""
-
-    message = "ModelArts could not be reached."
-    # ModelArts' X-Request-Id for the failed call, when it answered: Huawei support asks for it.
-    request_id: str | None = None
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.message)
-        self.message = message or self.message
-
-
-class ModelArtsError(UpstreamError):
-    """ModelArts answered with an error: its HTTP status, ``error_code`` and ``error_msg``."""
-
-    def __init__(
-        self,
-        status: int,
-        error_code: str | None,
-        error_msg: str | None,
-        request_id: str | None = None,
-    ) -> None:
-        self.status = status
-        self.error_code = error_code
-        self.error_msg = error_msg
-        code = f" {error_code}" if error_code else ""
-        super().__init__(
-            f"ModelArts refused the request (HTTP {status}{code}): {error_msg or 'no reason given'}"
-        )
-        self.request_id = request_id
-
-    @property
-    def image_gone(self) -> bool:
-        """ModelArts says the image does not exist (400 + ModelArts.6404, or a plain 404)."""
-        return self.status == 404 or (self.status == 400 and self.error_code == "ModelArts.6404")
-
-    @property
-    def notebook_gone(self) -> bool:
-        """ModelArts says the notebook instance does not exist (as Terraform's provider reads it)."""
-        return self.status == 404 or (
-            self.status == 400
-            and self.error_code in ("ModelArts.6309", "ModelArts.6357", "ModelArts.6404")
-        )
-
-
-class CredentialsRejected(ModelArtsError):
-    """ModelArts refused the credentials, even after they were looked up again."""
-
-    def __init__(
-        self,
-        status: int,
-        error_code: str | None,
-        error_msg: str | None,
-        source: str | None,
-        request_id: str | None = None,
-    ) -> None:
-        super().__init__(status, error_code, error_msg, request_id)
-        self.message = (
-            f"ModelArts did not accept the credentials from {source or 'the environment'} "
-            f"(HTTP {status} {error_code or ''}). Check that the access key, secret key or token "
-            "are current and allowed to use ModelArts in this project and region."
-        )
-
-
-class UpstreamTimeout(UpstreamError):
-    message = "ModelArts did not answer in time."
-
-
-class UpstreamUnreachable(UpstreamError):
-    message = "ModelArts could not be reached: check the endpoint and the network."
-
-
-class NoCredentials(UpstreamError):
-    message = "No ModelArts credentials were found."
 
 
 # Answers worth asking again: ModelArts was busy or briefly unavailable.

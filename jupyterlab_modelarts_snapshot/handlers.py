@@ -1,4 +1,8 @@
-"""The local REST API under ``{base_url}modelarts-snapshot/``: JSON, authenticated like every Jupyter API."""
+"""The local REST API under ``{base_url}modelarts-snapshot/``: JSON, authenticated like every Jupyter API.
+
+Handlers only translate: the service raises the errors of ``exceptions.py``, and the one table
+there gives each its HTTP status.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,13 @@ from typing import Any
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from .client import (
-    CredentialsRejected,
-    ModelArtsError,
-    UpstreamError,
-    UpstreamTimeout,
-    UpstreamUnreachable,
-)
-from .jobs import NotReady, SaveInProgress, SnapshotService
-from .rules import InvalidInput
+from .exceptions import InvalidInput, RequestTooLarge, SnapshotError, UnknownImage, outcome
+from .jobs import SnapshotService
 
 MAX_BODY_BYTES = 64 * 1024
 NAMESPACE = "modelarts-snapshot"
+PAGE_LIMIT_DEFAULT = 100
+PAGE_LIMIT_MAX = 500
 
 
 class SnapshotHandler(APIHandler):
@@ -31,6 +30,9 @@ class SnapshotHandler(APIHandler):
     def reply(self, status: int, body: dict[str, Any]) -> None:
         self.set_status(status)
         self.finish(json.dumps(body))
+
+    def reply_error(self, error: SnapshotError) -> None:
+        self.reply(outcome(error).http_status, error.body())
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # Whatever went wrong, the answer is JSON with a message a person can act on.
@@ -58,7 +60,17 @@ class InstanceHandler(SnapshotHandler):
 
     @web.authenticated
     async def get(self) -> None:
-        self.reply(200, await self.service.instance())
+        self.reply(200, (await self.service.instance()).to_dict())
+
+
+def _page_argument(handler: SnapshotHandler, name: str, default: int, maximum: int) -> int:
+    text = handler.get_query_argument(name, str(default))
+    if not text.isdigit() or int(text) > maximum or (name == "limit" and int(text) < 1):
+        low = 1 if name == "limit" else 0
+        raise InvalidInput(
+            name, f"'{name}' must be a whole number from {low} to {maximum}, not '{text[:20]}'."
+        )
+    return int(text)
 
 
 class ImagesHandler(SnapshotHandler):
@@ -67,63 +79,33 @@ class ImagesHandler(SnapshotHandler):
     @web.authenticated
     async def get(self) -> None:
         self.service.start_poller()
-        self.reply(200, {"images": self.service.history()})
+        try:
+            limit = _page_argument(self, "limit", PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX)
+            offset = _page_argument(self, "offset", 0, 10**9)
+        except InvalidInput as error:
+            self.reply_error(error)
+            return
+        self.reply(200, (await self.service.history(limit, offset)).to_dict())
 
     @web.authenticated
     async def post(self) -> None:
-        if len(self.request.body) > MAX_BODY_BYTES:
-            self.reply(
-                413,
-                {
-                    "message": f"The request body is over {MAX_BODY_BYTES // 1024} KiB; send only name, namespace, tag and description."
-                },
-            )
-            return
         try:
-            body = json.loads(self.request.body or b"null")
-        except (ValueError, RecursionError):  # not JSON, bad UTF-8, or nested too deep
-            self.reply(400, {"message": "The request body is not valid JSON.", "field": "body"})
-            return
-        try:
+            if len(self.request.body) > MAX_BODY_BYTES:
+                raise RequestTooLarge(
+                    f"The request body is over {MAX_BODY_BYTES // 1024} KiB; send only name, "
+                    "namespace, tag and description."
+                )
+            try:
+                body = json.loads(self.request.body or b"null")
+            except (ValueError, RecursionError):  # not JSON, bad UTF-8, or nested too deep
+                raise InvalidInput("body", "The request body is not valid JSON.") from None
             job = await self.service.start_save(body)
-        except InvalidInput as error:
-            self.reply(400, {"message": error.message, "field": error.field})
-            return
-        except NotReady as error:
-            self.reply(412, {"message": error.message, "problems": error.problems})
-            return
-        except SaveInProgress as error:
-            self.reply(409, {"message": error.message, "job": error.job})
-            return
-        except CredentialsRejected as error:
-            self.reply(502, _upstream_body(error, error.message))
-            return
-        except ModelArtsError as error:
-            self.reply(
-                502,
-                _upstream_body(
-                    error, f"ModelArts refused the save: {error.error_msg or 'no reason given'}"
-                ),
-            )
-            return
-        except (UpstreamTimeout, UpstreamUnreachable) as error:
-            self.reply(504, {"message": error.message, "request_id": error.request_id})
-            return
-        except UpstreamError as error:
-            self.reply(
-                502,
-                {
-                    "message": error.message,
-                    "upstream_status": None,
-                    "error_code": None,
-                    "error_msg": None,
-                    "request_id": error.request_id,
-                },
-            )
+        except SnapshotError as error:
+            self.reply_error(error)
             return
         self.service.start_poller()
-        self.set_header("Location", self.request.path.rstrip("/") + "/" + job["id"])
-        self.reply(201, job)
+        self.set_header("Location", self.request.path.rstrip("/") + "/" + job.id)
+        self.reply(201, job.to_dict())
 
 
 class ImageHandler(SnapshotHandler):
@@ -132,26 +114,16 @@ class ImageHandler(SnapshotHandler):
     @web.authenticated
     async def get(self, image_id: str) -> None:
         self.service.start_poller()
-        job = self.service.store.get(image_id)
+        job = await self.service.job(image_id)
         if job is None:
-            self.reply(
-                404,
-                {
-                    "message": f"No save with ID '{image_id[:80]}' is known here. GET {NAMESPACE}/images lists them."
-                },
+            self.reply_error(
+                UnknownImage(
+                    f"No save with ID '{image_id[:80]}' is known here. "
+                    f"GET {NAMESPACE}/images lists them."
+                )
             )
             return
-        self.reply(200, job)
-
-
-def _upstream_body(error: ModelArtsError, message: str) -> dict[str, Any]:
-    return {
-        "message": message,
-        "upstream_status": error.status,
-        "error_code": error.error_code,
-        "error_msg": error.error_msg,
-        "request_id": error.request_id,
-    }
+        self.reply(200, job.to_dict())
 
 
 HANDLERS = [

@@ -8,7 +8,9 @@ never changes what ModelArts sees.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
+import dataclasses
 import errno
 import fcntl  # ModelArts notebooks run Linux; the lock is shared with the CLI
 import json
@@ -16,41 +18,38 @@ import logging
 import os
 import random
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .client import (
-    CredentialsRejected,
-    ModelArtsClient,
-    ModelArtsError,
-    UpstreamError,
-    UpstreamTimeout,
-    backoff_delay,
-)
+from .client import ModelArtsClient, backoff_delay
 from .config import ModelArtsSnapshot
 from .credentials import CredentialChain
+from .exceptions import (
+    CredentialsRejected,
+    ModelArtsError,
+    NotReady,
+    SaveInProgress,
+    UpstreamError,
+    UpstreamTimeout,
+)
+from .models import FINISHED, ImagePage, InstanceReport, Job, LastError, SaveRequest
 from .rules import is_uuid, validate_save_request
 
 log = logging.getLogger(__name__)
 
-FINISHED = frozenset({"ACTIVE", "CREATE_FAILED", "ERROR", "DELETED"})
-FAILED = frozenset({"CREATE_FAILED", "ERROR"})
-JOB_FIELDS = (
-    "id", "name", "namespace", "tag", "description", "status", "status_message", "swr_path",
-    "size_kb", "created_at", "updated_at", "finished_at", "notebook_id", "last_error",
-)  # fmt: skip
 IMAGE_GONE_MESSAGE = (
     "ModelArts no longer has this image: it was deleted (for example in the console) or removed "
     "from SWR before the save ended. This save will not finish; you can save again."
 )
-
-
 POLL_BACKOFF_CAP = 300.0
 # How often to look for an image whose create call got no answer before saying none was made.
 RECONCILE_ATTEMPTS = 3
+# The change journal is started afresh past this size; readers then reload everything once.
+JOURNAL_LIMIT_BYTES = 1 << 20
 
 
 def poll_delay(poll_interval: float, failures: int) -> float:
@@ -70,53 +69,135 @@ def iso(epoch_seconds: float) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def job_from_image(
-    image: dict[str, Any], notebook_id: str, previous: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def job_from_image(image: dict[str, Any], notebook_id: str, previous: Job | None = None) -> Job:
     """Turn ModelArts' image object into our job record, keeping what we knew before."""
-    job = dict(previous or {})
-    status = str(image.get("status") or job.get("status") or "INIT")
+    status = str(image.get("status") or (previous.status if previous else "INIT"))
     now = iso_now()
     created_ms = image.get("create_at")
     size = image.get("size")
-    job.update(
-        id=str(image.get("id") or job.get("id")),
-        name=image.get("name", job.get("name")),
-        namespace=image.get("namespace", job.get("namespace")),
-        tag=image.get("tag", job.get("tag")),
-        description=image.get("description", job.get("description", "")),
+
+    def pick(key: str, default: Any = "") -> Any:
+        return image.get(key, getattr(previous, key, default) if previous else default)
+
+    finished_at = (previous.finished_at if previous else None) or now
+    return Job(
+        id=str(image.get("id") or (previous.id if previous else "")),
+        name=str(pick("name")),
+        namespace=str(pick("namespace")),
+        tag=str(pick("tag")),
+        description=str(pick("description") or ""),
         status=status,
-        status_message=image.get("status_message") or job.get("status_message") or "",
-        swr_path=image.get("swr_path") or job.get("swr_path"),
-        size_kb=size if isinstance(size, int) and size > 0 else job.get("size_kb"),
-        created_at=job.get("created_at")
+        status_message=str(
+            image.get("status_message") or (previous.status_message if previous else "")
+        ),
+        swr_path=image.get("swr_path") or (previous.swr_path if previous else None),
+        size_kb=size
+        if isinstance(size, int) and size > 0
+        else (previous.size_kb if previous else None),
+        created_at=(previous.created_at if previous else "")
         or (iso(created_ms / 1000) if isinstance(created_ms, (int, float)) else now),
         updated_at=now,
-        notebook_id=job.get("notebook_id") or notebook_id,
+        finished_at=finished_at if status in FINISHED else None,
+        notebook_id=previous.notebook_id if previous else notebook_id,
     )
-    job["finished_at"] = (job.get("finished_at") or now) if status in FINISHED else None
-    return {key: job.get(key) for key in JOB_FIELDS}
 
 
 class JobStore:
-    """One JSON file per job under ``state_dir/jobs``, each written atomically."""
+    """One JSON file per job under ``state_dir/jobs``, each written atomically, and an index of
+    them in memory.
+
+    The index is loaded once. This process updates it on every write; what other processes (the
+    CLI) write reaches it through a change journal (``jobs/.changes``: the ID of each record
+    written, appended after the write). Keeping up costs one ``stat`` when nothing changed and
+    one small read per changed record otherwise, however long the history is.
+    """
 
     def __init__(self, state_dir: str) -> None:
         self.root = Path(state_dir)
         self.jobs_dir = self.root / "jobs"
+        self.journal = self.jobs_dir / ".changes"
+        # Temporary files live beside, not in, jobs/, so a half-written one is never listed.
+        self.tmp_dir = self.root / "tmp"
+        self._lock = threading.RLock()
+        self._jobs: dict[str, Job] = {}
+        # Per notebook: (created_at, id) in ascending order, and the unfinished IDs.
+        self._order: dict[str, list[tuple[str, str]]] = {}
+        self._unfinished: set[str] = set()
+        self._journal_offset: int | None = None  # None: the index is not loaded
 
-    def _path(self, job_id: str) -> Path:
-        if not is_uuid(job_id):
-            raise KeyError(job_id)
-        return self.jobs_dir / f"{job_id.lower()}.json"
+    # -- reading -----------------------------------------------------------------------------
+    @property
+    def loaded(self) -> bool:
+        return self._journal_offset is not None
 
-    def save(self, job: dict[str, Any]) -> None:
+    def load(self) -> None:
+        """Read every record (once at start, or when the journal was started afresh)."""
+        with self._lock:
+            offset = self._journal_size()
+            jobs = [self._read(path) for path in sorted(self._record_paths())]
+            self._jobs.clear()
+            self._order.clear()
+            self._unfinished.clear()
+            for job in jobs:
+                if job is not None:
+                    self._index(job)
+            self._journal_offset = offset
+
+    def sync(self) -> None:
+        """Take in what other processes wrote since the last look."""
+        with self._lock:
+            if self._journal_offset is None:
+                self.load()
+                return
+            size = self._journal_size()
+            if size == self._journal_offset:
+                return
+            if size < self._journal_offset:  # started afresh by a writer
+                self.load()
+                return
+            with open(self.journal, "rb") as handle:
+                handle.seek(self._journal_offset)
+                chunk = handle.read(size - self._journal_offset)
+            complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits
+            self._journal_offset += len(complete)
+            for job_id in dict.fromkeys(complete.decode("ascii", "replace").split()):
+                if is_uuid(job_id):
+                    job = self._read(self._path(job_id))
+                    if job is not None:
+                        self._index(job)
+                    else:
+                        self._forget(job_id)
+
+    def get(self, job_id: str) -> Job | None:
+        self.sync()
+        return self._jobs.get(job_id.lower())
+
+    def page(self, notebook_id: str, limit: int, offset: int) -> ImagePage:
+        """A notebook's jobs, newest first."""
+        self.sync()
+        with self._lock:
+            order = self._order.get(notebook_id, [])
+            end = max(0, len(order) - offset)
+            keys = order[max(0, end - limit) : end]
+            jobs = [self._jobs[job_id] for _, job_id in reversed(keys)]
+            return ImagePage(images=jobs, total=len(order), limit=limit, offset=offset)
+
+    def unfinished(self, notebook_id: str | None = None) -> list[Job]:
+        self.sync()
+        with self._lock:
+            jobs = [self._jobs[job_id] for job_id in self._unfinished]
+        return [job for job in jobs if notebook_id is None or job.notebook_id == notebook_id]
+
+    # -- writing -----------------------------------------------------------------------------
+    def save(self, job: Job) -> None:
+        """Write the record atomically (temporary file, fsync, rename), then note the change."""
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
-        target = self._path(job["id"])
-        fd, tmp = tempfile.mkstemp(dir=self.jobs_dir, prefix=".tmp-", suffix=".json")
+        target = self._path(job.id)
+        fd, tmp = tempfile.mkstemp(dir=self.tmp_dir, prefix="job-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(job, handle, indent=1, sort_keys=True)
+                json.dump(job.to_dict(), handle, indent=1, sort_keys=True)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
@@ -124,42 +205,19 @@ class JobStore:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        with self._lock:
+            self._index(job)
+        self._note_change(job.id)
 
-    def get(self, job_id: str) -> dict[str, Any] | None:
-        try:
-            path = self._path(job_id)
-        except KeyError:
-            return None
-        return self._read(path)
-
-    def all(self) -> list[dict[str, Any]]:
-        """Every job, newest first."""
-        if not self.jobs_dir.is_dir():
-            return []
-        jobs = [
-            job
-            for path in self.jobs_dir.glob("*.json")
-            if not path.name.startswith(".")
-            for job in [self._read(path)]
-            if job
-        ]
-        return sorted(jobs, key=lambda job: (job.get("created_at") or "", job["id"]), reverse=True)
-
-    def _read(self, path: Path) -> dict[str, Any] | None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or not is_uuid(str(data.get("id", ""))):
-                raise ValueError("not a job record")
-            return data
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as error:
-            # A half-written or damaged record must not stop the server: keep it for a human.
-            aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
-            with contextlib.suppress(OSError):
-                path.rename(aside)
-            log.warning("Moved aside unreadable job record %s (%s) to %s", path, error, aside)
-            return None
+    def _note_change(self, job_id: str) -> None:
+        with open(self.journal, "ab") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                if handle.tell() > JOURNAL_LIMIT_BYTES:
+                    handle.truncate(0)  # readers see it shrink and reload everything once
+                handle.write(f"{job_id}\n".encode("ascii"))
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextlib.contextmanager
     def save_lock(self) -> Iterator[bool]:
@@ -178,28 +236,64 @@ class JobStore:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    # -- the index ---------------------------------------------------------------------------
+    def _index(self, job: Job) -> None:
+        previous = self._jobs.get(job.id)
+        if previous is not None and (
+            previous.notebook_id != job.notebook_id or previous.created_at != job.created_at
+        ):
+            self._forget(job.id)
+            previous = None
+        self._jobs[job.id] = job
+        if previous is None:
+            bisect.insort(self._order.setdefault(job.notebook_id, []), (job.created_at, job.id))
+        if job.finished:
+            self._unfinished.discard(job.id)
+        else:
+            self._unfinished.add(job.id)
 
-class NotReady(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("This server cannot save an image yet: " + " ".join(problems))
-        self.message = "This server cannot save an image yet. " + " ".join(problems)
-        self.problems = problems
+    def _forget(self, job_id: str) -> None:
+        job = self._jobs.pop(job_id, None)
+        self._unfinished.discard(job_id)
+        if job is not None:
+            order = self._order.get(job.notebook_id, [])
+            with contextlib.suppress(ValueError):
+                order.remove((job.created_at, job.id))
 
+    # -- files -------------------------------------------------------------------------------
+    def _path(self, job_id: str) -> Path:
+        if not is_uuid(job_id):
+            raise KeyError(job_id)
+        return self.jobs_dir / f"{job_id.lower()}.json"
 
-class SaveInProgress(Exception):
-    def __init__(self, job: dict[str, Any] | None, message: str | None = None) -> None:
-        if message is None and job:
-            message = (
-                f"A save from this instance is not finished yet: image '{job['name']}:{job['tag']}' "
-                f"is {job['status']}. Wait until it ends, then save again."
-            )
-        elif message is None:
-            message = (
-                "Another save from this instance is being started right now. Try again in a moment."
-            )
-        super().__init__(message)
-        self.message = message
-        self.job = job
+    def _record_paths(self) -> Iterator[Path]:
+        if not self.jobs_dir.is_dir():
+            return
+        for entry in os.scandir(self.jobs_dir):
+            if entry.name.endswith(".json") and not entry.name.startswith("."):
+                yield Path(entry.path)
+
+    def _journal_size(self) -> int:
+        try:
+            return os.stat(self.journal).st_size
+        except FileNotFoundError:
+            return 0
+
+    def _read(self, path: Path) -> Job | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or not is_uuid(str(data.get("id", ""))):
+                raise ValueError("not a job record")
+            return Job.from_dict(data)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError) as error:
+            # A half-written or damaged record must not stop the server: keep it for a human.
+            aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+            with contextlib.suppress(OSError):
+                path.rename(aside)
+            log.warning("Moved aside unreadable job record %s (%s) to %s", path, error, aside)
+            return None
 
 
 class SnapshotService:
@@ -222,7 +316,7 @@ class SnapshotService:
         self._poller: asyncio.Task[None] | None = None
 
     # -- what the server knows about itself -------------------------------------------------
-    async def instance(self) -> dict[str, Any]:
+    async def instance(self) -> InstanceReport:
         creds = await self.credentials.get()
         project_id = self.settings.project_id or (creds.project_id if creds else "")
         if project_id and not self.settings.project_id:
@@ -246,47 +340,59 @@ class SnapshotService:
             )
         if creds is None:
             problems.extend(self.credentials.problems or ["No ModelArts credentials were found."])
-        return {
-            "notebook_id": self.notebook_id,
-            "notebook_id_source": self.notebook_id_source,
-            "project_id": project_id or None,
-            "region": self.settings.region or (creds.region if creds else "") or None,
-            "endpoint": self.settings.endpoint or None,
-            "credentials": creds.source if creds else None,
-            "ready": not problems,
-            "problems": problems,
-        }
+        return InstanceReport(
+            notebook_id=self.notebook_id,
+            notebook_id_source=self.notebook_id_source,
+            project_id=project_id or None,
+            region=self.settings.region or (creds.region if creds else "") or None,
+            endpoint=self.settings.endpoint or None,
+            credentials=creds.source if creds else None,
+            ready=not problems,
+            problems=problems,
+        )
 
-    def unfinished(self) -> list[dict[str, Any]]:
-        return [
-            job
-            for job in self.store.all()
-            if job.get("notebook_id") == self.notebook_id and job.get("status") not in FINISHED
-        ]
+    # -- reading records (the first read loads the index, off the event loop) --------------
+    async def _synced(self) -> None:
+        if self.store.loaded:
+            self.store.sync()
+        else:
+            await asyncio.to_thread(self.store.load)
 
-    def history(self) -> list[dict[str, Any]]:
-        return [job for job in self.store.all() if job.get("notebook_id") == self.notebook_id]
+    async def unfinished(self) -> list[Job]:
+        await self._synced()
+        return self.store.unfinished(self.notebook_id)
+
+    async def history(self, limit: int = 100, offset: int = 0) -> ImagePage:
+        await self._synced()
+        return self.store.page(self.notebook_id or "", limit, offset)
+
+    async def job(self, job_id: str) -> Job | None:
+        await self._synced()
+        return self.store.get(job_id)
+
+    async def _write(self, job: Job) -> None:
+        await asyncio.to_thread(self.store.save, job)  # fsync stays off the event loop
 
     # -- starting a save ---------------------------------------------------------------------
-    async def start_save(self, body: Any) -> dict[str, Any]:
+    async def start_save(self, body: Any) -> Job:
         request = validate_save_request(body)
-        request.setdefault("workspace_id", self.settings.workspace_id)
-        request.setdefault("tag", datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S"))
+        request.workspace_id = request.workspace_id or self.settings.workspace_id
+        request.tag = request.tag or datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
         info = await self.instance()
-        if not info["ready"]:
-            raise NotReady(info["problems"])
+        if not info.ready:
+            raise NotReady(info.problems)
         assert self.notebook_id is not None
         async with self._create_lock:
             with self.store.save_lock() as locked:
                 if not locked:
                     raise SaveInProgress(None)
-                pending = self.unfinished()
+                pending = await self.unfinished()
                 if pending:
-                    raise SaveInProgress(pending[0])
+                    raise SaveInProgress(pending[0].to_dict())
                 await self._check_notebook_status()
                 job = await self._create(request)
-                self.store.save(job)
-        log.info("Save started: image %s (%s:%s)", job["id"], job["name"], job["tag"])
+                await self._write(job)
+        log.info("Save started: image %s (%s)", job.id, job.label)
         return job
 
     async def _check_notebook_status(self) -> None:
@@ -322,35 +428,36 @@ class SnapshotService:
                 ]
             )
 
-    async def _create(self, request: dict[str, str]) -> dict[str, Any]:
+    async def _create(self, request: SaveRequest) -> Job:
         assert self.notebook_id is not None
         started = time.time()
         try:
-            image = await self.client.create_image(self.notebook_id, request)
+            image = await self.client.create_image(self.notebook_id, request.upstream_body())
         except UpstreamTimeout:
             # The call may have reached ModelArts: never repeat it blindly, look for the image.
             found = await self._find_created(request, started)
             if found is None:
                 raise UpstreamTimeout(
                     "ModelArts did not answer in time and no image named "
-                    f"'{request['name']}:{request['tag']}' was found: nothing was saved. Try again."
+                    f"'{request.name}:{request.tag}' was found: nothing was saved. Try again."
                 ) from None
             log.warning("create-image timed out but image %s exists: following it", found.get("id"))
             image = found
         if not is_uuid(str(image.get("id", ""))):
             raise UpstreamError("ModelArts accepted the save but sent no usable image ID.")
         for key in ("name", "namespace", "tag", "description"):
-            image.setdefault(key, request.get(key, ""))
+            image.setdefault(key, getattr(request, key) or "")
         return job_from_image(image, self.notebook_id)
 
-    async def _find_created(self, request: dict[str, str], since: float) -> dict[str, Any] | None:
+    async def _find_created(self, request: SaveRequest, since: float) -> dict[str, Any] | None:
         """After a create call got no answer: did ModelArts make the image? Ask a few times,
         since the call may still be in progress there."""
+        wanted = {"name": request.name, "namespace": request.namespace, "tag": request.tag}
         for attempt in range(1, RECONCILE_ATTEMPTS + 1):
             try:
                 images = await self.client.list_saved_images(
-                    request["name"], namespace=request["namespace"],
-                    workspace_id=request.get("workspace_id"), sort_key="create_at", sort_dir="DESC",
+                    request.name, namespace=request.namespace, workspace_id=request.workspace_id,
+                    sort_key="create_at", sort_dir="DESC",
                 )  # fmt: skip
             except UpstreamError as error:
                 log.warning("Could not list images to find the save (%s)", error)
@@ -358,57 +465,53 @@ class SnapshotService:
             for image in images:
                 created = image.get("create_at")
                 recent = not isinstance(created, (int, float)) or created / 1000 >= since - 120
-                same = all(image.get(key) == request[key] for key in ("name", "namespace", "tag"))
-                if same and recent:
+                if recent and all(image.get(key) == value for key, value in wanted.items()):
                     return image
             if attempt < RECONCILE_ATTEMPTS:
                 await asyncio.sleep(backoff_delay(attempt + 1))
         return None
 
     # -- following saves ---------------------------------------------------------------------
-    async def refresh(self, job: dict[str, Any]) -> dict[str, Any]:
+    async def refresh(self, job: Job) -> Job:
         """Ask ModelArts once about an unfinished job and record the answer.
 
         When ModelArts says the image is gone, the job ends as DELETED. When it cannot be asked,
         the record keeps its status, says why and when in ``last_error``, and the error is raised.
         """
         try:
-            image = await self.client.get_image(job["id"])
+            image = await self.client.get_image(job.id)
         except ModelArtsError as error:
             if not error.image_gone:
-                self._record_failure(job, error)
+                await self._record_failure(job, error)
                 raise
-            log.warning("Image %s no longer exists at ModelArts: its save ends", job["id"])
+            log.warning("Image %s no longer exists at ModelArts: its save ends", job.id)
             image = {"status": "DELETED", "status_message": IMAGE_GONE_MESSAGE}
         except UpstreamError as error:
-            self._record_failure(job, error)
+            await self._record_failure(job, error)
             raise
-        updated = job_from_image(image, job["notebook_id"], job)
-        updated["last_error"] = None
-        self.store.save(updated)
-        if updated["status"] != job["status"]:
-            log.info("Image %s: %s -> %s", job["id"], job["status"], updated["status"])
+        updated = job_from_image(image, job.notebook_id, job)
+        await self._write(updated)
+        if updated.status != job.status:
+            log.info("Image %s: %s -> %s", job.id, job.status, updated.status)
         return updated
 
-    def _record_failure(self, job: dict[str, Any], error: UpstreamError) -> None:
-        job = dict(job, last_error={
-            "message": error.message, "at": iso_now(), "request_id": error.request_id,
-        })  # fmt: skip
-        self.store.save(job)
+    async def _record_failure(self, job: Job, error: UpstreamError) -> None:
+        failure = LastError(message=error.message, at=iso_now(), request_id=error.request_id)
+        await self._write(dataclasses.replace(job, last_error=failure))
 
-    async def _poll_once(self, job: dict[str, Any]) -> bool:
-        """Refresh one job; False (logged, record unchanged) if ModelArts could not be asked."""
+    async def _poll_once(self, job: Job) -> bool:
+        """Refresh one job; False (logged, status unchanged) if ModelArts could not be asked."""
         try:
             await self.refresh(job)
         except UpstreamError as error:
             # Transient: the record keeps its last known state; a later poll tries again.
-            log.warning("Status poll for image %s failed: %s", job["id"], error)
+            log.warning("Status poll for image %s failed: %s", job.id, error)
             return False
         return True
 
     async def poll_unfinished(self) -> bool:
         """Poll every unfinished save once; False if ModelArts could not be asked about one."""
-        results = [await self._poll_once(job) for job in self.unfinished()]
+        results = [await self._poll_once(job) for job in await self.unfinished()]
         return all(results)
 
     def start_poller(self) -> None:
@@ -426,13 +529,13 @@ class SnapshotService:
                 log.exception("Unexpected error while following saves")
                 failures += 1
 
-    async def wait(self, job_id: str) -> dict[str, Any]:
+    async def wait(self, job_id: str) -> Job:
         """Follow one job to its end (for the CLI's --wait)."""
         while True:
-            job = self.store.get(job_id)
+            job = await self.job(job_id)
             if job is None:
                 raise KeyError(job_id)
-            if job["status"] in FINISHED:
+            if job.finished:
                 return job
             await asyncio.sleep(self.settings.poll_interval)
             await self._poll_once(job)

@@ -11,6 +11,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .exceptions import InvalidInput
+from .models import SaveRequest
+
 RULES: dict[str, dict[str, Any]] = json.loads(
     (Path(__file__).with_name("rules.json")).read_text(encoding="utf-8")
 )
@@ -21,15 +24,6 @@ UUID_PATTERN = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
 PROJECT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-class InvalidInput(ValueError):
-    """A request field that breaks a rule; ``field`` names it for the form."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def check_field(field: str, value: Any) -> str | None:
@@ -50,8 +44,8 @@ def check_field(field: str, value: Any) -> str | None:
     return None
 
 
-def validate_save_request(body: Any) -> dict[str, str]:
-    """Check a save request and return the cleaned body to send upstream.
+def validate_save_request(body: Any) -> SaveRequest:
+    """Check a save request and return it, with empty optional fields as None.
 
     Raises :class:`InvalidInput` for the first problem found, naming the field.
     """
@@ -65,15 +59,15 @@ def validate_save_request(body: Any) -> dict[str, str]:
             unknown[0],
             f"Unknown field '{_shorten(unknown[0])}'. Allowed fields: {', '.join(FIELDS)}.",
         )
-    cleaned: dict[str, str] = {}
     for field in FIELDS:
-        value = body.get(field)
-        problem = check_field(field, value)
+        problem = check_field(field, body.get(field))
         if problem:
             raise InvalidInput(field, problem)
-        if value not in (None, ""):
-            cleaned[field] = value
-    return cleaned
+    given = {field: body.get(field) or None for field in FIELDS}
+    return SaveRequest(
+        name=body["name"], namespace=body["namespace"], tag=given["tag"],
+        description=given["description"], workspace_id=given["workspace_id"],
+    )  # fmt: skip
 
 
 def is_uuid(value: str) -> bool:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test suite: install checks, lint and types, jest, the UI tests in Chromium, and the
-# Python tests (REST API, CLI, signer, emulator, restarts). Installs what it needs into .venv.
-# Arguments go to pytest.
+# Runs every test suite: install checks, lint and types, jest, the UI tests in Chromium, the
+# release check, and the Python tests (REST API, CLI, signer, emulator, restarts). Installs what
+# it needs into .venv. Arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -40,6 +40,9 @@ export CHROMIUM_PATH
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 jlpm install --silent
   jlpm playwright test
 )
+
+echo "==> release check: sdist, wheel, twine, a clean install, the browser check"
+bash scripts/release-check.sh
 
 echo "==> Python tests"
 # pytest exits 5 when a selection collects nothing; that is not a failure here.

@@ -3,9 +3,12 @@
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { IJob } from './tokens';
+import { FAILED_STATUSES, IJob } from './tokens';
 
 export function statusWords(status: string, trans: TranslationBundle): string {
+  if (FAILED_STATUSES.includes(status)) {
+    return trans.__('Failed');
+  }
   switch (status) {
     case 'INIT':
       return trans.__('Preparing');
@@ -13,9 +16,6 @@ export function statusWords(status: string, trans: TranslationBundle): string {
       return trans.__('Saving');
     case 'ACTIVE':
       return trans.__('Saved');
-    case 'CREATE_FAILED':
-    case 'ERROR':
-      return trans.__('Failed');
     case 'DELETED':
       return trans.__('Deleted');
     default:
@@ -28,7 +28,7 @@ export function statusKind(status: string): string {
   if (status === 'ACTIVE') {
     return 'success';
   }
-  if (status === 'CREATE_FAILED' || status === 'ERROR') {
+  if (FAILED_STATUSES.includes(status)) {
     return 'error';
   }
   if (status === 'DELETED') {

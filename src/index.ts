@@ -12,7 +12,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 
 import { SaveForm } from './form';
 import { SnapshotModel } from './model';
-import { SnapshotPanel, SnapshotStatus } from './panel';
+import { serverMissingMessage, SnapshotPanel, SnapshotStatus } from './panel';
 import {
   CommandIDs,
   FAILED_STATUSES,
@@ -88,6 +88,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       caption: trans.__('Save as image'),
       icon: args => (args.toolbar ? snapshotIcon : undefined),
       execute: async () => {
+        if (!model.instance) {
+          await model.refresh().catch(() => undefined); // the answer decides what follows
+        }
+        if (model.serverMissing) {
+          revealPanel();
+          Notification.error(serverMissingMessage(trans), { autoClose: false });
+          return;
+        }
         const current = model.current;
         if (current) {
           revealPanel();

@@ -1,10 +1,15 @@
 import { ServerConnection } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
+import { IPoll, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { requestAPI, SnapshotAPIError } from './request';
 import {
+  requestAPI,
+  ServerExtensionMissing,
+  SnapshotAPIError
+} from './request';
+import {
+  IImagePage,
   IInstance,
   IJob,
   isFinished,
@@ -23,18 +28,28 @@ export type Connection = 'connecting' | 'online' | 'paused' | 'offline';
 /** The server calls the model makes; the REST API in the product, a stand-in in unit tests. */
 export interface ISnapshotAPI {
   instance(): Promise<IInstance>;
-  images(): Promise<IJob[]>;
+  images(limit: number): Promise<IImagePage>;
+  image(id: string): Promise<IJob>;
   save(request: ISaveRequest): Promise<IJob>;
 }
 
 /** A request that gets no answer within this time counts as the server not answering. */
 const REQUEST_TIMEOUT_MS = 10000;
+/** While no save is unfinished the page asks about once a minute, to see saves started elsewhere. */
+export const IDLE_INTERVAL_MS = 60000;
+/** How many of the newest saves the panel lists. */
+export const LIST_LIMIT = 50;
 
 export const restAPI: ISnapshotAPI = {
   instance: () => requestAPI<IInstance>('instance', {}, REQUEST_TIMEOUT_MS),
-  images: async () =>
-    (await requestAPI<{ images: IJob[] }>('images', {}, REQUEST_TIMEOUT_MS))
-      .images,
+  images: limit =>
+    requestAPI<IImagePage>(`images?limit=${limit}`, {}, REQUEST_TIMEOUT_MS),
+  image: id =>
+    requestAPI<IJob>(
+      `images/${encodeURIComponent(id)}`,
+      {},
+      REQUEST_TIMEOUT_MS
+    ),
   save: request =>
     requestAPI<IJob>('images', {
       method: 'POST',
@@ -57,18 +72,19 @@ export function isUnreachable(error: unknown): boolean {
 
 /**
  * The state of this instance's saves, kept up to date by polling the local server.
+ *
+ * While a save is unfinished the page asks about that save alone, every `interval`; otherwise
+ * it reads the list about once a minute, and at once when the panel opens or a save starts.
  */
 export class SnapshotModel implements IDisposable {
   constructor(options: SnapshotModel.IOptions) {
     this._api = options.api ?? restAPI;
+    this._interval = options.interval;
+    this._idleInterval = options.idleInterval ?? IDLE_INTERVAL_MS;
     this._poll = new Poll({
       auto: options.autoStart ?? true,
       factory: () => this.refresh(),
-      frequency: {
-        interval: options.interval,
-        backoff: true,
-        max: Math.max(options.interval * 3, 15000)
-      },
+      frequency: this._frequency(),
       name: 'modelarts-snapshot:status',
       standby: 'when-hidden'
     });
@@ -83,8 +99,14 @@ export class SnapshotModel implements IDisposable {
     return this._finished;
   }
 
+  /** The newest saves, newest first. */
   get jobs(): readonly IJob[] {
     return this._jobs;
+  }
+
+  /** How many saves this instance has in all. */
+  get total(): number {
+    return this._total;
   }
 
   get instance(): IInstance | null {
@@ -93,6 +115,11 @@ export class SnapshotModel implements IDisposable {
 
   get connection(): Connection {
     return this._connection;
+  }
+
+  /** True when JupyterLab has this front end but the server has no server extension. */
+  get serverMissing(): boolean {
+    return this._serverMissing;
   }
 
   /** Why the last save did not start, until the next one does. */
@@ -109,23 +136,43 @@ export class SnapshotModel implements IDisposable {
     return this._poll.isDisposed;
   }
 
+  /** Milliseconds between polls while a save is unfinished. */
   set interval(interval: number) {
-    this._poll.frequency = {
-      ...this._poll.frequency,
-      interval,
-      max: Math.max(interval * 3, 15000)
-    };
+    this._interval = interval;
+    this._poll.frequency = this._frequency();
   }
 
-  /** One poll: read the records the server keeps (it alone asks ModelArts). */
+  /** One poll: read what the server records (it alone asks ModelArts). */
   async refresh(): Promise<void> {
     try {
       if (!this._instance?.ready || this._connection !== 'online') {
         this._instance = await this._api.instance();
       }
-      this._setJobs(await this._api.images());
+      this._serverMissing = false;
+      const current = this.current;
+      if (current && !this._listWanted) {
+        const job = await this._api.image(current.id);
+        this._setJobs(
+          this._jobs.map(item => (item.id === job.id ? job : item))
+        );
+        // The list changed: a save ended.
+        this._listWanted = isFinished(job);
+      } else {
+        this._listWanted = true;
+      }
+      if (this._listWanted) {
+        const page = await this._api.images(LIST_LIMIT);
+        this._total = page.total;
+        this._listWanted = false;
+        this._setJobs(page.images);
+      }
       this._setConnection('online');
     } catch (error) {
+      if (error instanceof ServerExtensionMissing) {
+        this._serverMissing = true;
+        this._setConnection('online');
+        return; // nothing to retry quickly: the server needs a restart
+      }
       if (!isUnreachable(error)) {
         this._setConnection('online');
         throw error;
@@ -134,6 +181,8 @@ export class SnapshotModel implements IDisposable {
       const saving = this.current !== null;
       this._setConnection(saving ? 'paused' : 'offline');
       throw error; // let the poll back off
+    } finally {
+      this._poll.frequency = this._frequency();
     }
   }
 
@@ -151,13 +200,16 @@ export class SnapshotModel implements IDisposable {
       throw error;
     }
     this._saveError = null;
+    this._total += 1;
     this._setJobs([job, ...this._jobs.filter(item => item.id !== job.id)]);
+    this._poll.frequency = this._frequency();
     void this._poll.refresh();
     return job;
   }
 
-  /** Poll now, e.g. when the panel is shown. */
+  /** Read the list now, e.g. when the panel is shown. */
   poke(): void {
+    this._listWanted = true;
     void this._poll.refresh();
   }
 
@@ -167,6 +219,11 @@ export class SnapshotModel implements IDisposable {
     }
     this._poll.dispose();
     Signal.clearData(this);
+  }
+
+  private _frequency(): IPoll.Frequency {
+    const interval = this.current ? this._interval : this._idleInterval;
+    return { interval, backoff: true, max: Math.max(interval * 3, 15000) };
   }
 
   private _setJobs(jobs: IJob[]): void {
@@ -190,8 +247,13 @@ export class SnapshotModel implements IDisposable {
 
   private _api: ISnapshotAPI;
   private _poll: Poll;
+  private _interval: number;
+  private _idleInterval: number;
   private _jobs: IJob[] = [];
+  private _total = 0;
+  private _listWanted = true;
   private _instance: IInstance | null = null;
+  private _serverMissing = false;
   private _saveError: ISaveError | null = null;
   private _connection: Connection = 'connecting';
   private _changed = new Signal<this, void>(this);
@@ -200,8 +262,10 @@ export class SnapshotModel implements IDisposable {
 
 export namespace SnapshotModel {
   export interface IOptions {
-    /** Milliseconds between polls. */
+    /** Milliseconds between polls while a save is unfinished. */
     interval: number;
+    /** Milliseconds between polls otherwise (default about a minute). */
+    idleInterval?: number;
     api?: ISnapshotAPI;
     autoStart?: boolean;
   }

@@ -14,6 +14,13 @@ import {
 import { SnapshotModel } from './model';
 import { CommandIDs, IJob, isFinished } from './tokens';
 
+/** What to say when the page has this front end but the server has no server extension. */
+export function serverMissingMessage(trans: TranslationBundle): string {
+  return trans.__(
+    'The ModelArts snapshot server extension is not loaded, so images cannot be saved or listed from this page. Check that it is installed and enabled with `jupyter server extension list`, look for errors about jupyterlab_modelarts_snapshot in the Jupyter server log, then restart the Jupyter server.'
+  );
+}
+
 /**
  * The "Image snapshots" side panel: the current save and this instance's history.
  */
@@ -62,13 +69,18 @@ export class SnapshotPanel extends ReactWidget {
           <button
             className="jp-mod-styled jp-mod-accept"
             onClick={() => void this._commands.execute(CommandIDs.save)}
-            disabled={current !== null}
+            disabled={current !== null || model.serverMissing}
           >
             {trans.__('Save as image')}
           </button>
         </header>
         {this._renderConnection()}
-        {instance && !instance.ready && (
+        {model.serverMissing && (
+          <div className="jp-ModelArtsSnapshot-serverMissing" role="alert">
+            {serverMissingMessage(trans)}
+          </div>
+        )}
+        {instance && !instance.ready && !model.serverMissing && (
           <div className="jp-ModelArtsSnapshot-problems" role="alert">
             <p>{trans.__('This server cannot save an image yet:')}</p>
             <ul>
@@ -102,20 +114,31 @@ export class SnapshotPanel extends ReactWidget {
             {this._renderJob(current)}
           </section>
         )}
-        <section aria-label={trans.__('History')}>
-          <h3>{trans.__('History')}</h3>
-          {history.length === 0 ? (
-            <p className="jp-ModelArtsSnapshot-empty">
-              {trans.__('No saved images from this instance yet.')}
-            </p>
-          ) : (
-            <ul className="jp-ModelArtsSnapshot-jobs">
-              {history.map(job => (
-                <li key={job.id}>{this._renderJob(job)}</li>
-              ))}
-            </ul>
-          )}
-        </section>
+        {!model.serverMissing && (
+          <section aria-label={trans.__('History')}>
+            <h3>{trans.__('History')}</h3>
+            {history.length === 0 ? (
+              <p className="jp-ModelArtsSnapshot-empty">
+                {trans.__('No saved images from this instance yet.')}
+              </p>
+            ) : (
+              <ul className="jp-ModelArtsSnapshot-jobs">
+                {history.map(job => (
+                  <li key={job.id}>{this._renderJob(job)}</li>
+                ))}
+              </ul>
+            )}
+            {model.total > model.jobs.length && (
+              <p className="jp-ModelArtsSnapshot-empty">
+                {trans.__(
+                  'The newest %1 of %2 saves are shown; `jupyter modelarts-snapshot list --offset N` lists older ones.',
+                  model.jobs.length,
+                  model.total
+                )}
+              </p>
+            )}
+          </section>
+        )}
       </div>
     );
   }

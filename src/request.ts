@@ -13,6 +13,12 @@ export class SnapshotAPIError extends ServerConnection.ResponseError {
 }
 
 /**
+ * JupyterLab has this front end, but the Jupyter server has no server extension to answer it:
+ * the extension's routes give the server's own 404 page instead of JSON.
+ */
+export class ServerExtensionMissing extends ServerConnection.ResponseError {}
+
+/**
  * Call the extension's REST API under `{baseUrl}modelarts-snapshot/`.
  *
  * `ServerConnection.makeRequest` carries the token and the XSRF header.
@@ -39,19 +45,23 @@ export async function requestAPI<T>(
     throw new ServerConnection.NetworkError(error as TypeError);
   }
   const text = await response.text();
-  let data: any = text;
+  let data: any = undefined;
   if (text.length > 0) {
     try {
       data = JSON.parse(text);
     } catch {
-      // not JSON: keep the text for the error message
+      // not JSON: not an answer of the extension
     }
   }
   if (!response.ok) {
+    if (response.status === 404 && data === undefined) {
+      throw new ServerExtensionMissing(
+        response,
+        'The ModelArts snapshot server extension is not loaded.'
+      );
+    }
     const message =
-      response.status === 404 && endPoint === 'instance'
-        ? 'The ModelArts snapshot server extension is not enabled: run `jupyter server extension list`.'
-        : (data?.message ?? String(data));
+      data?.message ?? `${response.status} ${response.statusText}`;
     throw new SnapshotAPIError(response, message, data?.request_id ?? null);
   }
   return data as T;

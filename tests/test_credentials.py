@@ -69,10 +69,10 @@ async def source_of(state_dir: Path, **traits: Any) -> Any:
     try:
         info = await service.instance()
         # Whatever the source, the credentials must really work against ModelArts.
-        if info["ready"]:
+        if info.ready:
             notebook = await service.client.get_notebook(DEMO_NOTEBOOK_ID)
             assert notebook["status"] == "RUNNING"
-        return info["credentials"]
+        return info.credentials
     finally:
         await service.close()
 
@@ -111,7 +111,7 @@ async def test_profile_supplies_project_id(
     service = service_for(state_dir)
     try:
         info = await service.instance()
-        assert info["ready"] and info["project_id"] == "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+        assert info.ready and info.project_id == "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
     finally:
         await service.close()
 
@@ -146,7 +146,7 @@ async def test_iam_token_from_environment(
     service = service_for(state_dir)
     try:
         job = await service.start_save({"name": "token-env", "namespace": "team"})
-        assert job["status"] == "INIT"
+        assert job.status == "INIT"
     finally:
         await service.close()
 

@@ -42,7 +42,8 @@ from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_PROJECT_ID,
     DEMO_SECRET_KEY,
 )
-from jupyterlab_modelarts_snapshot.rules import InvalidInput, validate_save_request
+from jupyterlab_modelarts_snapshot.exceptions import InvalidInput
+from jupyterlab_modelarts_snapshot.rules import validate_save_request
 from jupyterlab_modelarts_snapshot.signing import SdkHmacSha256Auth
 
 from conftest import CASES, Emulator
@@ -326,7 +327,7 @@ def test_what_the_product_accepts_the_service_accepts(sdk: ModelArtsClient, fiel
     for index, value in enumerate(values):
         request = {"name": f"drift-{index}", "namespace": "atelier-auto", "tag": f"t{index}"}
         try:
-            body = validate_save_request({**request, field: value})  # what the product sends
+            body = validate_save_request({**request, field: value}).upstream_body()
         except InvalidInput:
             continue
         created = sdk.create_image(

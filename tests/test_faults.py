@@ -6,7 +6,6 @@ import asyncio
 import json
 import time
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -23,6 +22,7 @@ from jupyterlab_modelarts_snapshot.client import (
     parse_retry_after,
 )
 from jupyterlab_modelarts_snapshot.jobs import POLL_BACKOFF_CAP, SnapshotService, poll_delay
+from jupyterlab_modelarts_snapshot.models import Job
 
 from conftest import Emulator, service_for
 from tcp_proxy import TcpProxy
@@ -30,14 +30,14 @@ from tcp_proxy import TcpProxy
 GOOD = {"name": "fault-env", "namespace": "atelier-auto", "tag": "v1"}
 
 
-async def follow(service: SnapshotService, job_id: str, timeout: float = 30) -> dict[str, Any]:
+async def follow(service: SnapshotService, job_id: str, timeout: float = 30) -> Job:
     """Run the real poller until the job ends."""
     service.start_poller()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = service.store.get(job_id)
+        job = await service.job(job_id)
         assert job is not None
-        if job["status"] in ("ACTIVE", "CREATE_FAILED", "ERROR"):
+        if job.status in ("ACTIVE", "CREATE_FAILED", "ERROR"):
             return job
         await asyncio.sleep(0.1)
     raise AssertionError("the save did not end")
@@ -81,10 +81,10 @@ async def test_5xx_on_status_polls_are_retried_and_the_job_ends_right(
     try:
         job = await service.start_save(GOOD)
         modelarts_env.fault(route="show_image", status=503, error_code="ModelArts.6101", count=5)
-        done = await follow(service, job["id"])
+        done = await follow(service, job.id)
     finally:
         await service.close()
-    assert done["status"] == "ACTIVE"
+    assert done.status == "ACTIVE"
     assert modelarts_env.count("show_image") >= 6
     assert modelarts_env.count("create_image") == 1
 
@@ -101,11 +101,11 @@ async def test_429_retry_after_is_honoured(modelarts_env: Emulator, state_dir: P
             retry_after=2,
         )
         started = time.monotonic()
-        image = await service.client.get_image(job["id"])
+        image = await service.client.get_image(job.id)
         elapsed = time.monotonic() - started
     finally:
         await service.close()
-    assert image["id"] == job["id"]
+    assert image["id"] == job.id
     assert 2.0 <= elapsed < 2.0 + BACKOFF_CAP
     assert modelarts_env.count("show_image") == 2
 
@@ -117,12 +117,12 @@ async def test_slow_status_answer_past_the_timeout_is_retried(
     try:
         job = await service.start_save(GOOD)
         modelarts_env.fault(route="show_image", delay=3.0, count=1)
-        image = await service.client.get_image(job["id"])
-        done = await follow(service, job["id"])
+        image = await service.client.get_image(job.id)
+        done = await follow(service, job.id)
     finally:
         await service.close()
-    assert image["id"] == job["id"]
-    assert done["status"] == "ACTIVE"
+    assert image["id"] == job.id
+    assert done.status == "ACTIVE"
 
 
 async def test_errors_that_persist_are_reported_after_bounded_retries(
@@ -133,12 +133,12 @@ async def test_errors_that_persist_are_reported_after_bounded_retries(
         job = await service.start_save(GOOD)
         modelarts_env.fault(route="show_image", status=500, error_code="ModelArts.6102", count=100)
         with pytest.raises(ModelArtsError) as caught:
-            await service.client.get_image(job["id"])
+            await service.client.get_image(job.id)
     finally:
         await service.close()
     assert caught.value.status == 500 and caught.value.error_code == "ModelArts.6102"
     assert modelarts_env.count("show_image") == 4  # MAX_ATTEMPTS, then it says so
-    assert service.store.get(job["id"])["status"] == "INIT"  # a failed poll changes nothing
+    assert (await service.job(job.id)).status == "INIT"  # a failed poll changes nothing
 
 
 async def test_refused_connections_on_status_polls(
@@ -152,13 +152,13 @@ async def test_refused_connections_on_status_polls(
         job = await service.start_save(GOOD)
         await proxy.stop()
         assert not await service.poll_unfinished()  # refused, retried, still unknown
-        assert service.store.get(job["id"])["status"] == "INIT"
+        assert (await service.job(job.id)).status == "INIT"
         await proxy.start()  # same port again
-        done = await follow(service, job["id"])
+        done = await follow(service, job.id)
     finally:
         await service.close()
         await proxy.stop()
-    assert done["status"] == "ACTIVE"
+    assert done.status == "ACTIVE"
     assert modelarts_env.count("create_image") == 1
 
 
@@ -172,7 +172,7 @@ async def test_429_on_create_is_retried_5xx_is_not(
         )
         job = await service.start_save(GOOD)
         assert modelarts_env.count("create_image") == 2
-        await follow(service, job["id"])
+        await follow(service, job.id)
         modelarts_env.fault(route="create_image", status=500, error_code="ModelArts.6102")
         with pytest.raises(ModelArtsError):
             await service.start_save({**GOOD, "tag": "v2"})

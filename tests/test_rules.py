@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from jupyterlab_modelarts_snapshot.models import SaveRequest
 from jupyterlab_modelarts_snapshot.rules import (
     RULES,
     InvalidInput,
@@ -41,10 +42,9 @@ def test_every_field_has_valid_and_invalid_cases() -> None:
 
 
 def test_request_keeps_only_given_fields() -> None:
-    assert validate_save_request({"name": "env", "namespace": "team", "tag": ""}) == {
-        "name": "env",
-        "namespace": "team",
-    }
+    request = validate_save_request({"name": "env", "namespace": "team", "tag": ""})
+    assert request == SaveRequest(name="env", namespace="team")
+    assert request.upstream_body() == {"name": "env", "namespace": "team"}
 
 
 @pytest.mark.parametrize(

@@ -142,8 +142,8 @@ async def test_no_secret_in_logs_answers_errors_or_records(
                 json.dumps(getattr(error, "__dict__", {}), default=str),
             ]
         seen += [
-            json.dumps(info),
-            json.dumps(job),
+            json.dumps(info.to_dict()),
+            json.dumps(job.to_dict()),
             repr(service.credentials),
             repr(await service.credentials.get()),
         ]

@@ -1,7 +1,8 @@
 /**
  * Galata + Playwright, driving Debian's Chromium (Playwright cannot download a browser here),
- * against real processes: the ModelArts emulator and two JupyterLab servers with the extension
- * (one wired to the emulator, one with nothing configured, for the not-ready state).
+ * against real processes: the ModelArts emulator and three JupyterLab servers with the extension
+ * (one wired to the emulator, one with nothing configured, for the not-ready state, and one
+ * with the server extension not loaded).
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
@@ -46,6 +47,12 @@ module.exports = {
     {
       command: 'jlpm start:not-ready',
       url: 'http://localhost:8889/lab',
+      timeout: 120 * 1000,
+      reuseExistingServer: !process.env.CI
+    },
+    {
+      command: 'jlpm start:no-server-extension',
+      url: 'http://localhost:8890/lab',
       timeout: 120 * 1000,
       reuseExistingServer: !process.env.CI
     }

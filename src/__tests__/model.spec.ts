@@ -4,8 +4,8 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { ISnapshotAPI, SnapshotModel } from '../model';
-import { SnapshotAPIError } from '../request';
-import { IInstance, IJob, ISaveRequest } from '../tokens';
+import { ServerExtensionMissing, SnapshotAPIError } from '../request';
+import { IImagePage, IInstance, IJob, ISaveRequest } from '../tokens';
 
 const READY: IInstance = {
   notebook_id: '6b0f3c5e-1d2a-4c8b-9e7f-0a1b2c3d4e5f',
@@ -46,26 +46,42 @@ class ScriptedServer implements ISnapshotAPI {
   down = false;
   failWith: Error | null = null;
   calls = 0;
+  asked: string[] = [];
 
   async instance(): Promise<IInstance> {
-    this.check();
+    this.check('instance');
     return READY;
   }
 
-  async images(): Promise<IJob[]> {
-    this.check();
-    return this.jobs;
+  async images(limit: number): Promise<IImagePage> {
+    this.check('images');
+    return {
+      images: this.jobs.slice(0, limit),
+      total: this.jobs.length,
+      limit,
+      offset: 0
+    };
+  }
+
+  async image(id: string): Promise<IJob> {
+    this.check(`image ${id}`);
+    const found = this.jobs.find(item => item.id === id);
+    if (!found) {
+      throw new Error(`no job ${id}`);
+    }
+    return found;
   }
 
   async save(request: ISaveRequest): Promise<IJob> {
-    this.check();
-    const created = { ...job('INIT', 'new'), ...request };
+    this.check('save');
+    const created = { ...job('INIT', 'new'), ...request } as IJob;
     this.jobs = [created, ...this.jobs];
     return created;
   }
 
-  private check(): void {
+  private check(what: string): void {
     this.calls++;
+    this.asked.push(what);
     if (this.down) {
       throw new ServerConnection.NetworkError(new TypeError('Failed to fetch'));
     }
@@ -210,6 +226,58 @@ describe('SnapshotModel', () => {
     server.failWith = null;
     await model.save({ name: 'env', namespace: 'team', tag: 'v2' });
     expect(model.saveError).toBeNull();
+    model.dispose();
+  });
+
+  it('asks only about the unfinished save while it runs, then reads the list once', async () => {
+    const server = new ScriptedServer();
+    server.jobs = [job('CREATING'), job('ACTIVE', 'old')];
+    const model = newModel(server);
+    await model.refresh();
+    server.asked = [];
+    await model.refresh();
+    await model.refresh();
+    expect(server.asked).toEqual(['image a1', 'image a1']);
+    server.jobs = [job('ACTIVE'), job('ACTIVE', 'old')];
+    await model.refresh();
+    expect(server.asked.slice(2)).toEqual(['image a1', 'images']);
+    expect(model.current).toBeNull();
+    model.dispose();
+  });
+
+  it('polls every interval during a save and slowly when idle', async () => {
+    const server = new ScriptedServer();
+    server.jobs = [job('CREATING')];
+    const model = new SnapshotModel({
+      interval: 20,
+      idleInterval: 60000,
+      api: server
+    });
+    await until(() => server.asked.filter(x => x === 'image a1').length >= 5);
+    server.jobs = [job('ACTIVE')];
+    await until(() => model.current === null);
+    const settled = server.calls;
+    await new Promise(resolve => setTimeout(resolve, 300));
+    expect(server.calls).toBe(settled); // idle: nothing more for a minute
+    model.poke(); // the panel opens
+    await until(() => server.calls > settled);
+    expect(server.asked[server.asked.length - 1]).toBe('images');
+    model.dispose();
+  });
+
+  it('says when the server extension is missing, without throwing', async () => {
+    const server = new ScriptedServer();
+    server.failWith = new ServerExtensionMissing(
+      new Response('<html>404</html>', { status: 404 }),
+      'The ModelArts snapshot server extension is not loaded.'
+    );
+    const model = newModel(server);
+    await model.refresh();
+    expect(model.serverMissing).toBe(true);
+    expect(model.connection).toBe('online');
+    server.failWith = null;
+    await model.refresh();
+    expect(model.serverMissing).toBe(false);
     model.dispose();
   });
 });

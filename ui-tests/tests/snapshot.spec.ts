@@ -274,4 +274,34 @@ test.describe('Not ready', () => {
   });
 });
 
+test.describe('Without the server extension', () => {
+  test.use({ baseURL: 'http://localhost:8890' });
+
+  test('the panel and the Save command say that the server extension is not loaded', async ({
+    page
+  }) => {
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('modelarts-snapshot:open-panel');
+    });
+    const missing = panel(page).locator('.jp-ModelArtsSnapshot-serverMissing');
+    await expect(missing).toContainText('server extension is not loaded', {
+      timeout: 30000
+    });
+    await expect(missing).toContainText('jupyter server extension list');
+    await expect(missing).toContainText('Jupyter server log');
+    await expect(
+      panel(page).getByRole('button', { name: 'Save as image' })
+    ).toBeDisabled();
+    await panel(page).screenshot({
+      path: `${ARTIFACTS}/panel-no-server-extension.png`
+    });
+
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('modelarts-snapshot:save');
+    });
+    await expectNotification(page, 'error', 'server extension is not loaded');
+    await expect(dialog(page)).toHaveCount(0);
+  });
+});
+
 void galata;
