@@ -18,7 +18,7 @@ from typing import Any
 
 from jupyter_core.application import JupyterApp
 
-from . import emulator
+from . import emulator, platform
 from .app import build_service
 from .config import ModelArtsSnapshot
 from .exceptions import (
@@ -59,7 +59,7 @@ def _human_size(size_kb: int | None) -> str:
     return "-"
 
 
-def _describe_job(job: Job) -> str:
+def describe_job(job: Job) -> str:
     lines = [
         f"{job.label} in {job.namespace}  [{job.status}]",
         f"  id:       {job.id}",
@@ -117,14 +117,14 @@ async def _save(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Outp
         job = await service.start_save(body)
         if not out.as_json:
             print(
-                f"Save started. The instance is paused while ModelArts saves it.\n{_describe_job(job)}"
+                f"Save started. The instance is paused while ModelArts saves it.\n{describe_job(job)}"
             )
         if args.wait:
             job = await service.wait(job.id)
         if out.as_json:
             out.result(job.to_dict(), "")
         elif args.wait:
-            print(_describe_job(job))
+            print(describe_job(job))
         return _ended(job)
     except SnapshotError as error:
         return out.error(error)
@@ -146,7 +146,7 @@ async def _status(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Ou
             except UpstreamError as error:
                 print(f"warning: showing the last known state: {error}", file=sys.stderr)
                 job = await service.job(args.id) or job  # now with last_error
-        out.result(job.to_dict(), _describe_job(job))
+        out.result(job.to_dict(), describe_job(job))
         return _ended(job)
     finally:
         await service.close()
@@ -157,7 +157,7 @@ async def _list(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Outp
     try:
         page = await service.history(args.limit, args.offset)
         text = (
-            "\n".join(_describe_job(job) for job in page.images)
+            "\n".join(describe_job(job) for job in page.images)
             or "No saves recorded for this instance."
         )
         out.result(page.to_dict(), text)
@@ -172,19 +172,67 @@ async def _doctor(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Ou
         info = await service.instance()
     finally:
         await service.close()
+    env = platform.platform_env()
     lines = [
         f"Notebook instance: {info.notebook_id or 'unknown'}"
         + (f" (from {info.notebook_id_source})" if info.notebook_id_source else ""),
-        f"Project:           {info.project_id or 'unknown'}",
+        f"Project:           {info.project_id or 'unknown'}"
+        + (f" (from {info.project_id_source})" if info.project_id_source else ""),
         f"Region:            {info.region or 'unknown'}",
         f"Endpoint:          {info.endpoint or 'unknown'}",
         f"Credentials:       {info.credentials or 'none found'}",
+        f"User ID:           {info.user_id or 'none'}"
+        + (" (sent as X-ModelArts-User-ID)" if info.user_id else ""),
+        f"Jupyter env:       {env or 'not a ModelArts notebook env'}",
         f"Save records:      {settings.state_dir}",
-        "Ready to save an image." if info.ready else "Not ready:",
     ]
+    if env == "jp3":
+        lines.append(
+            "This image's Jupyter server runs JupyterLab 3: save with this CLI or with the "
+            "notebook magic (%load_ext jupyterlab_modelarts_snapshot); the JupyterLab 4 panel "
+            "and button are not available here."
+        )
+    if info.credentials and info.credentials.startswith("profile:") and env:
+        lines.append(
+            f"Warning: {info.credentials[8:]} is outside the work volume, so a saved image "
+            "carries it. The instance's own agency credentials (the modelarts SDK session) "
+            "need no file."
+        )
+    lines.append("Ready to save an image." if info.ready else "Not ready:")
     lines += [f"  - {problem}" for problem in info.problems]
-    out.result(info.to_dict(), "\n".join(lines))
+    out.result({**info.to_dict(), "jupyter_env": env}, "\n".join(lines))
     return EXIT_OK if info.ready else OUTCOMES[NotReady].exit_code
+
+
+async def _install(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
+    try:
+        python = platform.find_server_python(args.server_python)
+        requirement = args.source or platform.default_requirement()
+        print(
+            f"Jupyter server: {python.url or '(given)'} on Python {python.version} "
+            f"({python.executable})"
+        )
+        print(f"Installing {requirement} into {python.user_site} (pip --user) ...")
+        installed = platform.install(python, requirement)
+    except platform.InstallError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return OUTCOMES[NotReady].exit_code
+    print(f"Installed: {', '.join(installed)}")
+    print("Enabled the server extension in your Jupyter config (~/.jupyter).")
+    print(INSTALL_NEXT_STEPS)
+    return EXIT_OK
+
+
+INSTALL_NEXT_STEPS = """
+What happens next:
+  1. Reload the JupyterLab page: the "Save as image" button and the Image snapshots panel appear.
+     Until the Jupyter server starts again, the panel says that the server extension is not loaded.
+  2. The server extension loads when the Jupyter server starts. Meanwhile save from here:
+       jupyter modelarts-snapshot save --name NAME --namespace ORGANIZATION
+     or from a notebook: %load_ext jupyterlab_modelarts_snapshot, then %modelarts_snapshot save ...
+  3. To keep the extension, save an image now: an instance started from it has the extension
+     from boot. A stop resets ~/.local and ~/.jupyter, so without a saved image the extension is
+     gone after a stop, and this command has to be run again."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,6 +257,18 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--limit", type=int, default=20, help="how many (default 20)")
     listing.add_argument("--offset", type=int, default=0, help="how many newest to skip")
     commands.add_parser("doctor", help="say what the extension knows and what is missing")
+    install = commands.add_parser(
+        "install",
+        help="make the extension available to this notebook's Jupyter server (user site only)",
+    )
+    install.add_argument(
+        "--from",
+        dest="source",
+        help="a wheel, directory or requirement to install instead of this version from PyPI",
+    )
+    install.add_argument(
+        "--server-python", help="the Python the Jupyter server runs on (default: found from it)"
+    )
     emulator.build_parser(commands.add_parser("emulator", help="run the local ModelArts emulator"))
     for sub in (save, status, commands.choices["list"], commands.choices["doctor"]):
         sub.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -222,8 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "emulator":
         return emulator.run(args)
     settings = load_settings(config_args)
-    commands = {"save": _save, "status": _status, "list": _list, "doctor": _doctor}
-    return asyncio.run(commands[args.command](args, settings, Output(args.json)))
+    commands = {
+        "save": _save, "status": _status, "list": _list, "doctor": _doctor, "install": _install,
+    }  # fmt: skip
+    return asyncio.run(commands[args.command](args, settings, Output(getattr(args, "json", False))))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
-from traitlets import Float, Unicode, default
+from traitlets import Float, List, Unicode, default
 from traitlets.config import Configurable
 
 # ModelArts endpoints by region (Huawei Cloud's public endpoint table).
@@ -48,7 +48,22 @@ REGION_ENDPOINTS["ap-southeast-1"] = "https://modelarts.ap-southeast-1.myhuaweic
 
 METADATA_SERVICE = "http://169.254.169.254"
 WORK_VOLUME = Path("/home/ma-user/work")
-_UUID_IN_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+# Where a ModelArts notebook keeps its preinstalled modelarts SDK (current and older images),
+# often not on the Jupyter server's sys.path.
+MODELARTS_SDK_PATHS = [
+    "/modelarts/tools/sdk",
+    "/modelarts/authoring/notebook-conda/envs/jp3/lib/python3.9/site-packages",
+    "/opt/huawei/modelarts-dev/modelarts-sdk",
+]
+# Pythons that may import that SDK when the server's own cannot.
+MODELARTS_SDK_PYTHONS = [
+    "/modelarts/authoring/notebook-conda/envs/jp3/bin/python",
+    "/home/ma-user/anaconda3/bin/python",
+]
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_UUID_IN_TEXT = re.compile(_UUID, re.I)
+# ModelArts names the container's host after the instance: notebook-<instance id>.
+_NOTEBOOK_HOSTNAME = re.compile(rf"notebook-({_UUID})", re.I)
 
 
 def _env(name: str) -> str:
@@ -70,12 +85,23 @@ class ModelArtsSnapshot(Configurable):
         help="IAM endpoint. Falls back to HUAWEICLOUD_SDK_IAM_ENDPOINT, then the region's."
     ).tag(config=True)
     project_id = Unicode(
-        help="Huawei Cloud project ID. Falls back to HUAWEICLOUD_SDK_PROJECT_ID, then the "
-        "project of the credentials (profile file or the modelarts SDK session)."
+        help="Huawei Cloud project ID. Falls back to HUAWEICLOUD_SDK_PROJECT_ID, then PROJECT_ID "
+        "(set by ModelArts in a notebook), then the project of the credentials (profile file or "
+        "the modelarts SDK session)."
     ).tag(config=True)
     notebook_id = Unicode(
-        help="ID of this notebook instance. Falls back to MODELARTS_NOTEBOOK_ID, then to the "
-        "UUID found in the server's base URL or in the hostname."
+        help="ID of this notebook instance. Falls back to MODELARTS_NOTEBOOK_ID, then INSTANCE_ID "
+        "(set by ModelArts in a notebook), then the UUID in the server's base URL, then the "
+        "hostname (notebook-<instance id> on ModelArts)."
+    ).tag(config=True)
+    hostname = Unicode(
+        help="The host name the instance ID is detected from (default: this machine's)."
+    ).tag(config=True)
+    modelarts_sdk_paths = List(
+        Unicode(),
+        default_value=MODELARTS_SDK_PATHS,
+        help="Where to look for the preinstalled modelarts SDK when the server cannot import it. "
+        "It is only read, never written.",
     ).tag(config=True)
     workspace_id = Unicode("0", help="ModelArts workspace for saved images.").tag(config=True)
     poll_interval = Float(
@@ -119,9 +145,20 @@ class ModelArtsSnapshot(Configurable):
             return override.rstrip("/")
         return f"https://iam.{self.region}.myhuaweicloud.com" if self.region else ""
 
-    @default("project_id")
-    def _default_project_id(self) -> str:
-        return _env("HUAWEICLOUD_SDK_PROJECT_ID")
+    @default("hostname")
+    def _default_hostname(self) -> str:
+        return socket.gethostname()
+
+    def resolve_project_id(self) -> tuple[str | None, str | None]:
+        """Return (project_id, source) from config, then the environment; None when unknown."""
+        for source, value in (
+            ("config", self.project_id),
+            ("env:HUAWEICLOUD_SDK_PROJECT_ID", _env("HUAWEICLOUD_SDK_PROJECT_ID")),
+            ("env:PROJECT_ID", _env("PROJECT_ID")),
+        ):
+            if value:
+                return value, source
+        return None, None
 
     @default("state_dir")
     def _default_state_dir(self) -> str:
@@ -136,18 +173,20 @@ class ModelArtsSnapshot(Configurable):
 
     def resolve_notebook_id(self, base_url: str = "") -> tuple[str | None, str | None]:
         """Return (notebook_id, source) from the first source in the chain that yields a UUID."""
-        candidates = (
+        explicit = (
             ("config", self.notebook_id),
             ("env:MODELARTS_NOTEBOOK_ID", _env("MODELARTS_NOTEBOOK_ID")),
-            ("base_url", base_url),
-            ("hostname", socket.gethostname()),
+            ("env:INSTANCE_ID", _env("INSTANCE_ID")),
         )
-        for source, text in candidates:
-            # An explicit value must be a whole UUID; detection looks for one inside the text.
-            explicit = source in ("config", "env:MODELARTS_NOTEBOOK_ID")
-            match = (_UUID_IN_TEXT.fullmatch if explicit else _UUID_IN_TEXT.search)(text or "")
-            if match:
-                return match.group(0).lower(), source
+        for source, text in explicit:  # a given value must be a whole UUID
+            if _UUID_IN_TEXT.fullmatch(text or ""):
+                return text.lower(), source
+        found = _UUID_IN_TEXT.search(base_url or "")
+        if found:
+            return found.group(0).lower(), "base_url"
+        host = _NOTEBOOK_HOSTNAME.fullmatch(self.hostname or "")
+        if host:
+            return host.group(1).lower(), "hostname"
         return None, None
 
     def describe(self) -> dict[str, Any]:

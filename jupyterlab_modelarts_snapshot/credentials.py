@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import configparser
+import json
 import logging
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,8 +23,8 @@ from typing import Any
 
 import httpx
 
-from .config import ModelArtsSnapshot
-from .signing import SdkHmacSha256Auth
+from .config import MODELARTS_SDK_PYTHONS, ModelArtsSnapshot
+from .signing import USER_ID_HEADER, SdkHmacSha256Auth
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,15 @@ REFRESH_MARGIN_SECONDS = 300.0
 # Do not ask an absent metadata service again on every request.
 NEGATIVE_CACHE_SECONDS = 60.0
 METADATA_TIMEOUT = httpx.Timeout(3.0)
+SESSION_FIELDS = (
+    "access_key", "secret_key", "security_token", "project_id", "region_name", "user_id",
+)  # fmt: skip
+# Run by a Python that can import the modelarts SDK from a path the server's cannot: it prints
+# the session's fields as JSON on stdout, a pipe to this process only.
+SESSION_HELPER = (
+    "import json\nfrom modelarts.session import Session\ns = Session()\n"
+    f"print(json.dumps({{k: str(getattr(s, k, '') or '') for k in {SESSION_FIELDS!r}}}))"
+)
 
 
 @dataclass(repr=False)
@@ -42,6 +53,7 @@ class Credentials:
     auth_token: str = ""
     project_id: str = ""
     region: str = ""
+    user_id: str = ""  # a modelarts SDK session's; sent as X-ModelArts-User-ID, as its tools do
     expires_at: float | None = None  # epoch seconds; None for long-lived credentials
     fetched_at: float = field(default_factory=time.time)
 
@@ -57,22 +69,34 @@ class Credentials:
 
     def auth(self, project_id: str | None) -> httpx.Auth:
         if self.auth_token:
-            return _TokenAuth(self.auth_token)
+            return _TokenAuth(self.auth_token, self.user_id)
         return SdkHmacSha256Auth(
-            self.access_key, self.secret_key, self.security_token or None, project_id
+            self.access_key,
+            self.secret_key,
+            self.security_token or None,
+            project_id,
+            user_id=self.user_id or None,
         )
 
 
 class _TokenAuth(httpx.Auth):
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, user_id: str = "") -> None:
         self._token = token
+        self._user_id = user_id
 
     def __repr__(self) -> str:
         return "_TokenAuth(***)"
 
     def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
         request.headers["X-Auth-Token"] = self._token
+        if self._user_id:
+            request.headers[USER_ID_HEADER] = self._user_id
         yield request
+
+
+def _sdk_dirs(paths: list[str]) -> list[str]:
+    """The given paths that hold a ``modelarts`` package."""
+    return [path for path in paths if os.path.isdir(os.path.join(path, "modelarts"))]
 
 
 def _env(name: str) -> str:
@@ -184,29 +208,64 @@ class CredentialChain:
         )
 
     async def _from_modelarts_sdk(self) -> Credentials | None:
+        """The preinstalled SDK's session: imported here when it can be, else read by a helper
+        run with the SDK's path, by this Python or one of the platform's."""
+        fields: dict[str, str] | None = None
+        source = "modelarts-sdk"
         try:
             from modelarts.session import Session
-        except Exception:  # not on ModelArts, or the SDK is broken: try the next source
-            return None
-        try:
-            session = await asyncio.wait_for(asyncio.to_thread(Session), timeout=30)
-        except Exception as error:
-            self.problems.append(
-                f"The modelarts SDK session could not be opened ({type(error).__name__})."
-            )
-            return None
-        access_key = getattr(session, "access_key", "") or ""
-        secret_key = getattr(session, "secret_key", "") or ""
-        if not (access_key and secret_key):
+        except Exception:  # not importable here: look where the platform keeps it
+            Session = None
+        if Session is not None:
+            try:
+                session = await asyncio.wait_for(asyncio.to_thread(Session), timeout=30)
+            except Exception as error:
+                self.problems.append(
+                    f"The modelarts SDK session could not be opened ({type(error).__name__})."
+                )
+                return None
+            fields = {key: str(getattr(session, key, "") or "") for key in SESSION_FIELDS}
+        else:
+            for path in _sdk_dirs(self._settings.modelarts_sdk_paths):
+                fields = await self._session_from(path)
+                if fields is not None:
+                    source = f"modelarts-sdk:{path}"
+                    break
+        if not fields or not (fields["access_key"] and fields["secret_key"]):
             return None
         return Credentials(
-            "modelarts-sdk",
-            access_key,
-            secret_key,
-            getattr(session, "security_token", "") or "",
-            project_id=getattr(session, "project_id", "") or "",
-            region=getattr(session, "region_name", "") or "",
+            source,
+            fields["access_key"],
+            fields["secret_key"],
+            fields["security_token"],
+            project_id=fields["project_id"],
+            region=fields["region_name"],
+            user_id=fields["user_id"],
         )
+
+    async def _session_from(self, path: str) -> dict[str, str] | None:
+        pythons = [sys.executable, *(p for p in MODELARTS_SDK_PYTHONS if os.access(p, os.X_OK))]
+        environment = {**os.environ, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
+        for python in pythons:
+            try:
+                helper = await asyncio.create_subprocess_exec(
+                    python, "-c", SESSION_HELPER, env=environment,
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+                )  # fmt: skip
+                out, _ = await asyncio.wait_for(helper.communicate(), timeout=30)
+            except (OSError, asyncio.TimeoutError):
+                continue
+            if helper.returncode != 0:
+                continue  # this Python cannot import it: try the next
+            try:
+                fields = json.loads(out.decode().strip().splitlines()[-1])
+                return {key: str(fields.get(key) or "") for key in SESSION_FIELDS}
+            except (ValueError, IndexError, AttributeError):
+                continue
+        self.problems.append(
+            f"The modelarts SDK at {path} could not be loaded by this Python or the platform's."
+        )
+        return None
 
     async def _from_metadata(self) -> Credentials | None:
         base = self._settings.metadata_url.rstrip("/")

@@ -312,21 +312,29 @@ class SnapshotService:
         self.credentials = credentials
         self.store = store
         self.notebook_id, self.notebook_id_source = settings.resolve_notebook_id(base_url)
+        self.project_id, self.project_id_source = settings.resolve_project_id()
+        if self.project_id:
+            settings.project_id = self.project_id  # what the client puts in its URLs
         self._create_lock = asyncio.Lock()
         self._poller: asyncio.Task[None] | None = None
 
     # -- what the server knows about itself -------------------------------------------------
     async def instance(self) -> InstanceReport:
         creds = await self.credentials.get()
-        project_id = self.settings.project_id or (creds.project_id if creds else "")
-        if project_id and not self.settings.project_id:
+        if not self.project_id and creds and creds.project_id:
             # The credentials' own project (profile file, SDK session) fills the gap.
-            self.settings.project_id = project_id
+            self.project_id, self.project_id_source = (
+                creds.project_id,
+                f"credentials:{creds.source}",
+            )
+            self.settings.project_id = self.project_id
+        project_id = self.project_id
         problems: list[str] = []
         if not self.notebook_id:
             problems.append(
-                "The notebook instance ID is unknown: set MODELARTS_NOTEBOOK_ID or "
-                "c.ModelArtsSnapshot.notebook_id to the instance ID shown in the ModelArts console."
+                "The notebook instance ID is unknown: set MODELARTS_NOTEBOOK_ID (ModelArts sets "
+                "INSTANCE_ID in a notebook) or c.ModelArtsSnapshot.notebook_id to the instance ID "
+                "shown in the ModelArts console."
             )
         if not self.settings.endpoint:
             problems.append(
@@ -335,8 +343,9 @@ class SnapshotService:
             )
         if not project_id:
             problems.append(
-                "The project ID is unknown: set HUAWEICLOUD_SDK_PROJECT_ID or "
-                "c.ModelArtsSnapshot.project_id (My Credentials > API Credentials in the console)."
+                "The project ID is unknown: set HUAWEICLOUD_SDK_PROJECT_ID (ModelArts sets "
+                "PROJECT_ID in a notebook) or c.ModelArtsSnapshot.project_id (My Credentials > "
+                "API Credentials in the console)."
             )
         if creds is None:
             problems.extend(self.credentials.problems or ["No ModelArts credentials were found."])
@@ -344,9 +353,11 @@ class SnapshotService:
             notebook_id=self.notebook_id,
             notebook_id_source=self.notebook_id_source,
             project_id=project_id or None,
+            project_id_source=self.project_id_source if project_id else None,
             region=self.settings.region or (creds.region if creds else "") or None,
             endpoint=self.settings.endpoint or None,
             credentials=creds.source if creds else None,
+            user_id=(creds.user_id or None) if creds else None,
             ready=not problems,
             problems=problems,
         )
@@ -499,7 +510,7 @@ class SnapshotService:
         failure = LastError(message=error.message, at=iso_now(), request_id=error.request_id)
         await self._write(dataclasses.replace(job, last_error=failure))
 
-    async def _poll_once(self, job: Job) -> bool:
+    async def poll_once(self, job: Job) -> bool:
         """Refresh one job; False (logged, status unchanged) if ModelArts could not be asked."""
         try:
             await self.refresh(job)
@@ -511,7 +522,7 @@ class SnapshotService:
 
     async def poll_unfinished(self) -> bool:
         """Poll every unfinished save once; False if ModelArts could not be asked about one."""
-        results = [await self._poll_once(job) for job in await self.unfinished()]
+        results = [await self.poll_once(job) for job in await self.unfinished()]
         return all(results)
 
     def start_poller(self) -> None:
@@ -538,7 +549,7 @@ class SnapshotService:
             if job.finished:
                 return job
             await asyncio.sleep(self.settings.poll_interval)
-            await self._poll_once(job)
+            await self.poll_once(job)
 
     async def close(self) -> None:
         if self._poller is not None:

@@ -78,9 +78,11 @@ class InstanceReport:
     notebook_id: str | None
     notebook_id_source: str | None
     project_id: str | None
+    project_id_source: str | None
     region: str | None
     endpoint: str | None
     credentials: str | None  # where they came from, never a secret
+    user_id: str | None  # the SDK session's, sent as X-ModelArts-User-ID
     ready: bool
     problems: list[str] = field(default_factory=list)
 

@@ -86,6 +86,10 @@ def parse_authorization(value: str) -> dict[str, str] | None:
     return parts if {"Access", "SignedHeaders", "Signature"} <= parts.keys() else None
 
 
+# ModelArts' own tools send the session's user ID with each call; it is signed like the rest.
+USER_ID_HEADER = "X-ModelArts-User-ID"
+
+
 class SdkHmacSha256Auth(httpx.Auth):
     """Signs each request with an access key / secret key pair, as the official SDK does."""
 
@@ -98,12 +102,14 @@ class SdkHmacSha256Auth(httpx.Auth):
         security_token: str | None = None,
         project_id: str | None = None,
         now: datetime | None = None,
+        user_id: str | None = None,
     ) -> None:
         self._access_key = access_key
         self._secret_key = secret_key
         self._security_token = security_token
         self._project_id = project_id
         self._now = now
+        self._user_id = user_id
 
     def __repr__(self) -> str:  # never show the keys
         return f"{type(self).__name__}(access_key=***)"
@@ -117,6 +123,8 @@ class SdkHmacSha256Auth(httpx.Auth):
             request.headers["X-Security-Token"] = self._security_token
         if self._project_id:
             request.headers["X-Project-Id"] = self._project_id
+        if self._user_id:
+            request.headers[USER_ID_HEADER] = self._user_id
         content_type = request.headers.get("Content-Type", "")
         if content_type and not content_type.startswith(("application/json", "application/bson")):
             request.headers[CONTENT_HASH_HEADER] = "UNSIGNED-PAYLOAD"

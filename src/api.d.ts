@@ -106,12 +106,17 @@ export interface components {
     };
     Instance: {
       notebook_id: string | null;
+      /** @description Where the instance ID came from: config, env:MODELARTS_NOTEBOOK_ID, env:INSTANCE_ID (set by ModelArts), base_url or hostname (notebook-<id>). */
       notebook_id_source: string | null;
       project_id: string | null;
+      /** @description Where the project ID came from: config, env:HUAWEICLOUD_SDK_PROJECT_ID, env:PROJECT_ID (set by ModelArts) or credentials:<source>. */
+      project_id_source: string | null;
       region: string | null;
       endpoint: string | null;
       /** @description Where the credentials came from; never a secret. */
       credentials: string | null;
+      /** @description The modelarts SDK session's user ID, sent as X-ModelArts-User-ID with each call. */
+      user_id: string | null;
       ready: boolean;
       problems: string[];
     };

@@ -28,6 +28,8 @@ from jupyterlab_modelarts_snapshot.jobs import SnapshotService
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
+# What ModelArts sets in a notebook's environment.
+PLATFORM_VARIABLES = ("INSTANCE_ID", "PROJECT_ID")
 POLL_INTERVAL = 0.3
 REQUEST_TIMEOUT = 1.5
 CASES = json.loads((Path(__file__).with_name("validation-cases.json")).read_text(encoding="utf-8"))
@@ -118,7 +120,7 @@ def emulator() -> Iterator[Emulator]:
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees the developer's credentials, and none may reach a real metadata service."""
     for name in list(os.environ):
-        if name.startswith(("HUAWEICLOUD_SDK_", "MODELARTS_")):
+        if name.startswith(("HUAWEICLOUD_SDK_", "MODELARTS_")) or name in PLATFORM_VARIABLES:
             monkeypatch.delenv(name)
     monkeypatch.setenv("MODELARTS_METADATA_URL", "off")
     monkeypatch.setenv("HUAWEICLOUD_SDK_CREDENTIALS_FILE", str(tmp_path / "no-credentials-file"))

@@ -61,9 +61,11 @@ async def test_instance_reports_sources(jp_fetch: Any, modelarts_env: Emulator) 
         "notebook_id": DEMO_NOTEBOOK_ID,
         "notebook_id_source": "env:MODELARTS_NOTEBOOK_ID",
         "project_id": DEMO_PROJECT_ID,
+        "project_id_source": "env:HUAWEICLOUD_SDK_PROJECT_ID",
         "region": None,
         "endpoint": modelarts_env.url,
         "credentials": "env",
+        "user_id": None,
         "ready": True,
         "problems": [],
     }

@@ -10,7 +10,7 @@ configure_jupyter_server(c)
 c.ServerApp.port = 8889
 
 for name in list(os.environ):
-    if name.startswith(("HUAWEICLOUD_SDK_", "MODELARTS_")):
+    if name.startswith(("HUAWEICLOUD_SDK_", "MODELARTS_")) or name in ("INSTANCE_ID", "PROJECT_ID"):
         del os.environ[name]
 os.environ["HUAWEICLOUD_SDK_CREDENTIALS_FILE"] = os.devnull
 c.ModelArtsSnapshot.metadata_url = "off"

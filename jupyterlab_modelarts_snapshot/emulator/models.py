@@ -96,6 +96,7 @@ class EmulatorState:
     faults: list[Fault] = field(default_factory=list)
     fail_next_save: str | None = None
     counts: Counter[str] = field(default_factory=Counter)
+    user_ids: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.images:

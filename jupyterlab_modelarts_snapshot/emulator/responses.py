@@ -14,7 +14,14 @@ from typing import Any
 
 from tornado import web
 
-from ..signing import DATE_FORMAT, DATE_HEADER, canonical_request, parse_authorization, signature
+from ..signing import (
+    DATE_FORMAT,
+    DATE_HEADER,
+    USER_ID_HEADER,
+    canonical_request,
+    parse_authorization,
+    signature,
+)
 from .models import DEMO_PASSWORD, DEMO_USER, EmulatorState, Fault, ServiceError
 
 log = logging.getLogger("modelarts_emulator")
@@ -151,6 +158,11 @@ class ModelArtsHandler(EmulatorHandler):
         expected = signature(secret, headers[DATE_HEADER], canonical)
         if not hmac.compare_digest(expected, auth["Signature"]):
             return "verify aksk signature fail"
+        # What the platform's tools send: recorded so that a test can see it arrived signed.
+        self.state.user_ids[self.route()] = {
+            "user_id": headers.get(USER_ID_HEADER),
+            "signed": USER_ID_HEADER.lower() in names,
+        }
         return None
 
 
@@ -272,13 +284,17 @@ class MetadataSecurityKeyHandler(EmulatorHandler):
 
 
 class RequestCountsHandler(EmulatorHandler):
-    """``GET /_emulator/requests``: requests served per route since the last reset."""
+    """``GET /_emulator/requests``: requests served per route since the last reset, and the
+    ``X-ModelArts-User-ID`` each route last received with a valid signature (and whether the
+    signature covered it)."""
 
     route_name = "_control"
 
     def get(self) -> None:
         counts = {key: value for key, value in self.state.counts.items() if key != "_control"}
-        self.send(200, {"counts": counts, "total": sum(counts.values())})
+        self.send(
+            200, {"counts": counts, "total": sum(counts.values()), "user_ids": self.state.user_ids}
+        )
 
     def delete(self) -> None:
         self.state.counts.clear()

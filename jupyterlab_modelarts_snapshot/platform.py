@@ -1,0 +1,194 @@
+"""The ModelArts notebook as a place to install into: the Jupyter server that is running, the
+Python it runs on, and ``jupyter modelarts-snapshot install``.
+
+On ModelArts the Jupyter server runs from a read-only conda env (``jp4``, or ``jp3`` with
+JupyterLab 3 on older images), and a plain ``pip install`` in a terminal goes into a kernel's env,
+which that server never imports. ``install`` puts the package into the user's own site of the
+server's Python (``pip install --user``) and enables the server extension in the user's Jupyter
+config, never writing into the server's env and never replacing one of its packages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.paths import jupyter_runtime_dir
+
+from . import __version__
+
+DISTRIBUTION = "jupyterlab-modelarts-snapshot"
+MODULE = "jupyterlab_modelarts_snapshot"
+PLATFORM_ENVS = Path("/modelarts/authoring/notebook-conda/envs")
+
+# Run by the server's Python: what it is, and what its own env holds (not the user site).
+_DESCRIBE = r"""
+import importlib.metadata as md, json, site, sys, sysconfig
+user = site.getusersitepackages()
+own = {}
+for dist in md.distributions():
+    if not str(dist.locate_file("")).startswith(user):
+        own[(dist.metadata["Name"] or "").lower().replace("_", "-")] = dist.version
+print(json.dumps({
+    "executable": sys.executable, "version": sys.version.split()[0], "prefix": sys.prefix,
+    "user_site_enabled": bool(site.ENABLE_USER_SITE), "user_site": user,
+    "packages": own,
+}))
+"""
+
+
+class InstallError(Exception):
+    """Why ``install`` stopped, in words, with what the user can do instead."""
+
+
+@dataclass
+class ServerPython:
+    """The running Jupyter server, and the Python it runs on."""
+
+    url: str
+    pid: int
+    executable: str
+    version: str
+    prefix: str
+    user_site_enabled: bool
+    user_site: str
+    packages: dict[str, str]
+
+    @property
+    def jupyterlab_major(self) -> int | None:
+        version = self.packages.get("jupyterlab")
+        return int(version.split(".")[0]) if version else None
+
+
+def running_servers() -> list[dict[str, Any]]:
+    """The Jupyter servers of this user that are running now (from their runtime files)."""
+    from jupyter_server.serverapp import list_running_servers
+
+    return [info for info in list_running_servers(jupyter_runtime_dir()) if _alive(info["pid"])]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def describe_python(executable: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [executable, "-c", _DESCRIBE], capture_output=True, text=True, timeout=60, check=False
+    )
+    if result.returncode != 0:
+        raise InstallError(f"{executable} could not be run: {result.stderr.strip()[-500:]}")
+    info: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return info
+
+
+def find_server_python(executable: str | None = None) -> ServerPython:
+    """The running server and its Python (``executable`` overrides the one it runs on)."""
+    servers = running_servers()
+    if not servers and executable is None:
+        raise InstallError(
+            "No running Jupyter server of this user was found (no runtime file in "
+            f"{jupyter_runtime_dir()}). Run this in a terminal of the notebook, or give the "
+            "server's Python with --server-python."
+        )
+    url, pid = (str(servers[0]["url"]), int(servers[0]["pid"])) if servers else ("", 0)
+    if executable is None:
+        executable = _python_of(pid)
+    info = describe_python(executable)
+    return ServerPython(url=url, pid=pid, **info)
+
+
+def _python_of(pid: int) -> str:
+    """The Python a process runs: its command line's first word, as started (a venv's or conda
+    env's own python; /proc/PID/exe would give the base interpreter behind a venv)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        first = argv[0].decode()
+        if os.path.isabs(first) and os.access(first, os.X_OK) and "python" in Path(first).name:
+            return first
+        return os.readlink(f"/proc/{pid}/exe")
+    except (OSError, IndexError, UnicodeDecodeError):
+        raise InstallError(
+            f"The Python of the Jupyter server (process {pid}) could not be found: give it with "
+            "--server-python."
+        ) from None
+
+
+def platform_env() -> str | None:
+    """``jp4`` or ``jp3``: the ModelArts env the Jupyter server runs from, when there is one."""
+    for name in ("jp4", "jp3"):
+        if (PLATFORM_ENVS / name).is_dir():
+            return name
+    return None
+
+
+def _pip(python: ServerPython, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [python.executable, "-m", "pip", "--disable-pip-version-check", *args],
+        capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+
+
+def install(python: ServerPython, requirement: str) -> list[str]:
+    """Install ``requirement`` into the server Python's user site and enable the server
+    extension in the user's Jupyter config. Returns what was installed (name==version)."""
+    if python.jupyterlab_major is not None and python.jupyterlab_major < 4:
+        raise InstallError(
+            f"The Jupyter server runs JupyterLab {python.packages['jupyterlab']} (an older "
+            "ModelArts image, jp3). The extension's page and server parts need JupyterLab 4 and "
+            "jupyter_server 2, and installing those would replace the platform's own. On this "
+            "image use the CLI (jupyter modelarts-snapshot save ...) or the notebook magic "
+            "(%load_ext jupyterlab_modelarts_snapshot) from a kernel's env instead."
+        )
+    if "jupyter-server" not in python.packages:
+        raise InstallError(f"{python.executable} has no jupyter_server: it runs no Jupyter server.")
+    if not python.user_site_enabled:
+        raise InstallError(
+            f"{python.executable} does not read the user's site-packages (user site disabled), "
+            "so nothing can be added to it without writing into its env."
+        )
+    # Ask pip first what it would install: nothing of the server's own env may be replaced.
+    plan = _pip(python, "install", "--user", "--dry-run", "--quiet", "--report", "-", requirement)
+    if plan.returncode != 0:
+        raise InstallError(f"pip cannot install {requirement}: {plan.stderr.strip()[-800:]}")
+    report = json.loads(plan.stdout)
+    planned = [
+        (item["metadata"]["name"].lower().replace("_", "-"), item["metadata"]["version"])
+        for item in report.get("install", [])
+    ]
+    replaced = [
+        f"{name} {python.packages[name]} -> {version}"
+        for name, version in planned
+        if name in python.packages and name != DISTRIBUTION
+    ]
+    if replaced:
+        raise InstallError(
+            "Installing would replace packages of the Jupyter server's own env: "
+            + ", ".join(replaced)
+            + ". Nothing was installed. Use the CLI or the notebook magic from a kernel's env, "
+            "or build a custom image with the extension."
+        )
+    done = _pip(python, "install", "--user", "--quiet", requirement)
+    if done.returncode != 0:
+        raise InstallError(f"pip could not install {requirement}: {done.stderr.strip()[-800:]}")
+    enable = subprocess.run(
+        [python.executable, "-m", "jupyter_server.extension.serverextension", "enable", "--user",
+         MODULE],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    if enable.returncode != 0:
+        raise InstallError(f"The server extension could not be enabled: {enable.stderr[-800:]}")
+    return [f"{name}=={version}" for name, version in planned]
+
+
+def default_requirement() -> str:
+    return f"{DISTRIBUTION}=={__version__}" if __version__ != "dev" else DISTRIBUTION

@@ -1,0 +1,110 @@
+"""``%modelarts_snapshot`` in a real IPython kernel: the save starts from a cell, its status is
+shown live in the cell's output, and the kernel keeps answering while it waits."""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyter_client.blocking.client import BlockingKernelClient
+from jupyter_client.manager import KernelManager
+from test_cli import as_json, run_cli
+
+from conftest import Emulator
+
+
+@pytest.fixture
+def kernel(modelarts_env: Emulator) -> Iterator[BlockingKernelClient]:
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel()  # inherits the instance's environment, as a notebook kernel does
+    client = manager.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    try:
+        yield client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def run(client: BlockingKernelClient, code: str, timeout: float = 30) -> dict[str, Any]:
+    message_id = client.execute(code)
+    while True:
+        reply: dict[str, Any] = client.get_shell_msg(timeout=timeout)
+        if reply["parent_header"].get("msg_id") == message_id:
+            assert reply["content"]["status"] == "ok", reply["content"]
+            return reply
+
+
+def outputs(client: BlockingKernelClient, until: float) -> Iterator[dict[str, Any]]:
+    while time.monotonic() < until:
+        try:
+            yield client.get_iopub_msg(timeout=0.2)
+        except queue.Empty:
+            continue
+
+
+def test_a_save_from_a_cell_shows_live_status_and_leaves_the_kernel_free(
+    kernel: BlockingKernelClient, modelarts_env: Emulator, state_dir: Path
+) -> None:
+    modelarts_env.configure(init_seconds=1, creating_seconds=4)
+    run(kernel, "%load_ext jupyterlab_modelarts_snapshot")
+    started = time.monotonic()
+    run(
+        kernel,
+        "%modelarts_snapshot save --name magic-env --namespace atelier-auto --tag v1 "
+        f"--ModelArtsSnapshot.state_dir={state_dir} --ModelArtsSnapshot.poll_interval=0.3",
+    )
+    # The cell is done at once; the kernel answers another request while the save runs.
+    answer = run(kernel, "40 + 2")
+    assert time.monotonic() - started < 4, "the kernel waited for the save"
+
+    display_id = None
+    seen: list[str] = []
+    for message in outputs(kernel, time.monotonic() + 40):
+        kind, content = message["header"]["msg_type"], message["content"]
+        if kind == "execute_result" and content["data"]["text/plain"] == "42":
+            seen.append("42")
+        if kind == "display_data" and "transient" in content:
+            display_id = content["transient"]["display_id"]
+        if kind == "update_display_data":
+            assert content["transient"]["display_id"] == display_id
+            text = content["data"]["text/plain"]
+            seen.append(text.split("[", 1)[1].split("]", 1)[0] if "[" in text else text)
+            if "[ACTIVE]" in text:
+                assert "docker pull swr." in text
+                break
+    assert answer["content"]["status"] == "ok" and display_id
+    statuses = [item for item in seen if item in ("INIT", "CREATING", "ACTIVE")]
+    assert statuses[0] in ("INIT", "CREATING") and statuses[-1] == "ACTIVE", seen
+    assert seen.index("42") < seen.index("ACTIVE")  # answered before the save ended
+
+    # The same record, seen by the CLI (and so by the server extension).
+    listing = as_json(run_cli(state_dir, "list", "--json"))
+    assert [(job["name"], job["status"]) for job in listing["images"]] == [("magic-env", "ACTIVE")]
+    assert modelarts_env.count("create_image") == 1
+
+
+def test_a_refused_save_says_why_in_the_cell(
+    kernel: BlockingKernelClient, modelarts_env: Emulator, state_dir: Path
+) -> None:
+    modelarts_env.seed_image(name="magic-env", namespace="atelier-auto", tag="v1")
+    run(kernel, "%load_ext jupyterlab_modelarts_snapshot")
+    run(
+        kernel,
+        "%modelarts_snapshot save --name magic-env --namespace atelier-auto --tag v1 "
+        f"--ModelArtsSnapshot.state_dir={state_dir}",
+    )
+    for message in outputs(kernel, time.monotonic() + 20):
+        if message["header"]["msg_type"] == "update_display_data":
+            text = message["content"]["data"]["text/plain"]
+            if text.startswith("The save did not start"):
+                assert "Conflict tag v1 for image magic-env" in text
+                assert "ModelArts request ID (for Huawei support): " in text
+                break
+    else:
+        raise AssertionError("no refusal shown")
