@@ -159,7 +159,10 @@ def install(python: ServerPython, requirement: str) -> list[str]:
     # Ask pip first what it would install: nothing of the server's own env may be replaced.
     plan = _pip(python, "install", "--user", "--dry-run", "--quiet", "--report", "-", requirement)
     if plan.returncode != 0:
-        raise InstallError(f"pip cannot install {requirement}: {plan.stderr.strip()[-800:]}")
+        raise InstallError(
+            f"pip cannot install {requirement} for the Jupyter server's Python; nothing was "
+            f"installed. pip said: {plan.stderr.strip()[-800:]}"
+        )
     report = json.loads(plan.stdout)
     planned = [
         (item["metadata"]["name"].lower().replace("_", "-"), item["metadata"]["version"])

@@ -12,7 +12,12 @@ import { LabIcon } from '@jupyterlab/ui-components';
 
 import { SaveForm } from './form';
 import { SnapshotModel } from './model';
-import { serverMissingMessage, SnapshotPanel, SnapshotStatus } from './panel';
+import {
+  requestIdText,
+  serverMissingMessage,
+  SnapshotPanel,
+  SnapshotStatus
+} from './panel';
 import {
   CommandIDs,
   FAILED_STATUSES,
@@ -58,6 +63,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
     state: IStateDB | null,
     translator: ITranslator | null
   ) => {
+    if (!app.version.startsWith('4.')) {
+      // Older ModelArts images run JupyterLab 3: stay out of its page; the CLI and the
+      // %modelarts_snapshot magic are the way there.
+      console.warn(
+        `jupyterlab-modelarts-snapshot needs JupyterLab 4 (this is ${app.version}).`
+      );
+      return;
+    }
     const trans = (translator ?? nullTranslator).load(
       'jupyterlab_modelarts_snapshot'
     );
@@ -157,7 +170,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           );
           Notification.error(
             failure?.requestId
-              ? `${message} ${trans.__('ModelArts request ID (for Huawei support): %1', failure.requestId)}`
+              ? `${message} ${requestIdText(trans, failure.requestId)}`
               : message
           );
           revealPanel();

@@ -21,6 +21,22 @@ export function serverMissingMessage(trans: TranslationBundle): string {
   );
 }
 
+/** ModelArts' request ID for a failed call, in the words Huawei support expects. */
+export function requestIdText(trans: TranslationBundle, id: string): string {
+  return trans.__('ModelArts request ID (for Huawei support): %1', id);
+}
+
+function RequestId(props: {
+  id: string | null;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  return props.id ? (
+    <div className="jp-ModelArtsSnapshot-requestId">
+      {requestIdText(props.trans, props.id)}
+    </div>
+  ) : null;
+}
+
 /**
  * The "Image snapshots" side panel: the current save and this instance's history.
  */
@@ -98,14 +114,7 @@ export class SnapshotPanel extends ReactWidget {
                 model.saveError.message
               )}
             </p>
-            {model.saveError.requestId && (
-              <p className="jp-ModelArtsSnapshot-requestId">
-                {trans.__(
-                  'ModelArts request ID (for Huawei support): %1',
-                  model.saveError.requestId
-                )}
-              </p>
-            )}
+            <RequestId id={model.saveError.requestId} trans={trans} />
           </div>
         )}
         {current && (
@@ -210,14 +219,7 @@ export class SnapshotPanel extends ReactWidget {
               new Date(job.updated_at).toLocaleTimeString(),
               job.last_error.message
             )}
-            {job.last_error.request_id && (
-              <div className="jp-ModelArtsSnapshot-requestId">
-                {trans.__(
-                  'ModelArts request ID (for Huawei support): %1',
-                  job.last_error.request_id
-                )}
-              </div>
-            )}
+            <RequestId id={job.last_error.request_id} trans={trans} />
           </div>
         )}
         {job.swr_path && (

@@ -1,0 +1,306 @@
+"""The documented install, run as a ModelArts user would run it, in a simulation of the notebook:
+
+- a "platform" env with JupyterLab (``.../notebook-conda/envs/jp4``), owned by root and read-only;
+- a non-root ``ma-user`` with its own HOME, and ``INSTANCE_ID`` and ``PROJECT_ID`` set;
+- the user's kernel env with the package (this test's own environment);
+- the platform's Jupyter server running as ``ma-user`` before the install.
+
+Then: ``jupyter modelarts-snapshot install``; a restart serves the REST API and lists the
+labextension; the platform env is byte for byte as before; after "a stop" (HOME reset) the
+extension is gone; with HOME kept, as in a saved image, it is there from the start.
+
+Needs root (to create the user), so it runs in CI and is skipped elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from jupyterlab_modelarts_snapshot import __version__
+from jupyterlab_modelarts_snapshot.emulator import DEMO_NOTEBOOK_ID, DEMO_PROJECT_ID
+
+from conftest import Emulator
+
+ROOT = Path(__file__).parent.parent
+USER = "ma-user"
+# A Python every user may run (a pyenv under /root is not), for the platform's and kernel's envs.
+BASE_PYTHON = "/usr/bin/python3"
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("useradd") is None or not os.access(BASE_PYTHON, os.X_OK),
+    reason="creating the non-root ma-user needs root (CI runs as root) and a system Python",
+)
+
+
+@dataclass
+class Notebook:
+    root: Path
+    platform: Path  # the Jupyter server's env, read-only
+    kernel_env: Path  # a kernel's env, where a terminal's pip installs (the user's)
+    home: Path
+    wheel: Path
+    uid: int
+    gid: int
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The instance's environment, as ModelArts gives it (no Jupyter or cloud settings)."""
+        env = {
+            "HOME": str(self.home),
+            "PATH": f"{self.kernel_env / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "INSTANCE_ID": DEMO_NOTEBOOK_ID,
+            "PROJECT_ID": DEMO_PROJECT_ID,
+        }
+        env.update(extra)
+        return env
+
+    def run(self, *command: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command, env=self.env(**extra), user=self.uid, group=self.gid, cwd=self.home,
+            capture_output=True, text=True, timeout=900, check=False,
+        )  # fmt: skip
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    listing = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            listing[str(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
+        elif path.is_symlink():
+            listing[str(path.relative_to(folder))] = "-> " + os.readlink(path)
+    return listing
+
+
+def the_wheel(into: Path) -> Path:
+    """This version's wheel: the release check's when it is newer than the code, or built now."""
+    built = sorted((ROOT / "dist").glob(f"jupyterlab_modelarts_snapshot-{__version__}-*.whl"))
+    newest_code = max(
+        path.stat().st_mtime for path in (ROOT / "jupyterlab_modelarts_snapshot").rglob("*.py")
+    )
+    if built and built[-1].stat().st_mtime > newest_code:
+        return built[-1]
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(into), str(ROOT)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return next(into.glob("*.whl"))
+
+
+@pytest.fixture(scope="module")
+def notebook() -> Iterator[Notebook]:
+    root = Path(tempfile.mkdtemp(prefix="modelarts-notebook-", dir="/tmp"))
+    root.chmod(0o755)  # the user walks through it
+    created_user = False
+    try:
+        platform = root / "modelarts" / "authoring" / "notebook-conda" / "envs" / "jp4"
+        # --system-site-packages: like a conda env, its Python reads the user's site-packages.
+        subprocess.run(
+            [BASE_PYTHON, "-m", "venv", "--system-site-packages", str(platform)], check=True
+        )
+        subprocess.run(
+            [str(platform / "bin" / "python"), "-m", "pip", "install", "--quiet",
+             "jupyterlab>=4.0.0,<5"],
+            check=True,
+        )  # fmt: skip
+        # Readable by all and writable by none, as /modelarts is mounted.
+        subprocess.run(["chmod", "-R", "a+rX,a-w", str(root / "modelarts")], check=True)
+        try:
+            pwd.getpwnam(USER)
+        except KeyError:
+            subprocess.run(["useradd", "--no-create-home", "--gid", "100", USER], check=True)
+            created_user = True
+        account = pwd.getpwnam(USER)
+        home = root / "home" / USER
+        home.mkdir(parents=True)
+        (home / "work").mkdir()
+        os.chown(home, account.pw_uid, account.pw_gid)
+        os.chown(home / "work", account.pw_uid, account.pw_gid)
+        dist = root / "dist"
+        dist.mkdir()
+        wheel = the_wheel(dist)
+        if wheel.parent != dist:
+            wheel = Path(shutil.copy(wheel, dist))
+        subprocess.run(["chmod", "-R", "a+rX", str(dist)], check=True)
+        kernel_env = root / "kernel-env"
+        kernel_env.mkdir()
+        os.chown(kernel_env, account.pw_uid, account.pw_gid)
+        made = Notebook(root, platform, kernel_env, home, wheel, account.pw_uid, account.pw_gid)
+        # README step 1, in a terminal: pip installs into the kernel's env.
+        for command in (
+            [BASE_PYTHON, "-m", "venv", str(kernel_env)],
+            [str(kernel_env / "bin" / "pip"), "install", "--quiet", str(wheel)],
+        ):
+            done = made.run(*command)
+            assert done.returncode == 0, done.stdout + done.stderr
+        yield made
+    finally:
+        if created_user:
+            subprocess.run(["userdel", USER], check=False)
+        subprocess.run(["chmod", "-R", "u+w", str(root)], check=False)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+class PlatformServer:
+    """The platform's Jupyter server, started as ma-user, as ModelArts starts it."""
+
+    def __init__(self, notebook: Notebook, emulator: Emulator, **extra_env: str) -> None:
+        self.notebook = notebook
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.token = secrets.token_hex(16)
+        env = notebook.env(
+            MODELARTS_ENDPOINT=emulator.url, HUAWEICLOUD_SDK_AK="EMULATORACCESSKEY0001",
+            HUAWEICLOUD_SDK_SK="emulator-secret-key-0001", MODELARTS_METADATA_URL="off",
+            **extra_env,
+        )  # fmt: skip
+        self.log = notebook.root / f"server-{self.port}.log"
+        self.process = subprocess.Popen(
+            [str(notebook.platform / "bin" / "jupyter"), "lab", "--no-browser",
+             "--ip=127.0.0.1", f"--port={self.port}", f"--IdentityProvider.token={self.token}",
+             f"--ServerApp.root_dir={notebook.home / 'work'}",
+             f"--ModelArtsSnapshot.hostname=notebook-{DEMO_NOTEBOOK_ID}"],
+            env=env, user=notebook.uid, group=notebook.gid, cwd=notebook.home,
+            stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self.http = httpx.Client(
+            base_url=f"http://127.0.0.1:{self.port}",
+            headers={"Authorization": f"token {self.token}"},
+            timeout=10,
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log.read_text()[-3000:]
+            try:
+                if self.http.get("/api/status").status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError("the platform's server did not start")
+
+    def instance(self) -> httpx.Response:
+        return self.http.get("/modelarts-snapshot/instance")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def labextensions(notebook: Notebook) -> str:
+    listing = notebook.run(str(notebook.platform / "bin" / "jupyter"), "labextension", "list")
+    return listing.stdout + listing.stderr
+
+
+def test_the_documented_install_in_a_simulated_notebook(
+    notebook: Notebook, modelarts_env: Emulator
+) -> None:
+    before = checksums(notebook.platform)
+    server = PlatformServer(notebook, modelarts_env)
+    try:
+        assert server.instance().status_code == 404  # nothing yet, as on a new instance
+        # The documented step, in a notebook terminal, from the kernel env where pip put it.
+        result = notebook.run(
+            "jupyter", "modelarts-snapshot", "install", "--from", str(notebook.wheel)
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"jupyterlab-modelarts-snapshot=={__version__}" in result.stdout
+        assert "Reload the JupyterLab page" in result.stdout
+        assert "save an image now" in result.stdout
+        # The page half is there at once; the server half waits for a server start.
+        assert "jupyterlab-modelarts-snapshot" in labextensions(notebook)
+        assert server.instance().status_code == 404
+    finally:
+        server.stop()
+
+    server = PlatformServer(notebook, modelarts_env)
+    try:
+        answer = server.instance()
+        assert answer.status_code == 200, server.log.read_text()[-3000:]
+        info: dict[str, Any] = answer.json()
+        assert (info["notebook_id"], info["notebook_id_source"]) == (
+            DEMO_NOTEBOOK_ID, "env:INSTANCE_ID",
+        )  # fmt: skip
+        assert (info["project_id"], info["project_id_source"]) == (
+            DEMO_PROJECT_ID, "env:PROJECT_ID",
+        )  # fmt: skip
+        assert info["ready"], info
+    finally:
+        server.stop()
+    assert checksums(notebook.platform) == before  # the platform env is untouched
+
+    # The hostname rule, when INSTANCE_ID is not there.
+    server = PlatformServer(notebook, modelarts_env, INSTANCE_ID="")
+    try:
+        assert server.instance().json()["notebook_id_source"] == "hostname"
+    finally:
+        server.stop()
+
+    # A stop resets HOME: the extension is gone, as documented.
+    kept = notebook.root / "home-kept"
+    notebook.home.rename(kept)
+    notebook.home.mkdir()
+    os.chown(notebook.home, notebook.uid, notebook.gid)
+    (notebook.home / "work").mkdir()
+    os.chown(notebook.home / "work", notebook.uid, notebook.gid)
+    server = PlatformServer(notebook, modelarts_env)
+    try:
+        assert server.instance().status_code == 404
+        assert "jupyterlab-modelarts-snapshot" not in labextensions(notebook)
+    finally:
+        server.stop()
+
+    # In a saved image HOME is kept: the extension is there from the start.
+    shutil.rmtree(notebook.home)
+    kept.rename(notebook.home)
+    server = PlatformServer(notebook, modelarts_env)
+    try:
+        assert server.instance().status_code == 200
+        assert "jupyterlab-modelarts-snapshot" in labextensions(notebook)
+    finally:
+        server.stop()
+    assert checksums(notebook.platform) == before
+
+
+def test_install_refuses_to_replace_the_platforms_packages(
+    notebook: Notebook, modelarts_env: Emulator
+) -> None:
+    """A package that needs another version of one of the platform's packages is refused whole."""
+    before = checksums(notebook.platform)
+    demanding = notebook.root / "demanding"
+    (demanding / "needs_newer").mkdir(parents=True)
+    (demanding / "needs_newer" / "__init__.py").write_text("")
+    (demanding / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "needs-newer"\nversion = "1.0"\n'
+        'dependencies = ["traitlets>=5.13,<5.14"]\n'  # the platform has the newest
+    )
+    subprocess.run(["chmod", "-R", "a+rwX", str(demanding)], check=True)  # pip builds in place
+    server = PlatformServer(notebook, modelarts_env)
+    try:
+        result = notebook.run("jupyter", "modelarts-snapshot", "install", "--from", str(demanding))
+    finally:
+        server.stop()
+    assert result.returncode != 0
+    # Refused by the extension's own check (pip's report), or by pip when it sees the clash.
+    assert "traitlets" in result.stderr
+    assert "othing was installed" in result.stderr and "Traceback" not in result.stderr
+    assert checksums(notebook.platform) == before
+    user_site = list(notebook.home.glob(".local/lib/python*/site-packages/traitlets*"))
+    assert user_site == []
