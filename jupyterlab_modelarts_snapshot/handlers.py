@@ -65,7 +65,11 @@ class InstanceHandler(SnapshotHandler):
 
 def _page_argument(handler: SnapshotHandler, name: str, default: int, maximum: int) -> int:
     text = handler.get_query_argument(name, str(default))
-    if not text.isdigit() or int(text) > maximum or (name == "limit" and int(text) < 1):
+    if (
+        not (text.isascii() and text.isdigit())
+        or int(text) > maximum
+        or (name == "limit" and int(text) < 1)
+    ):
         low = 1 if name == "limit" else 0
         raise InvalidInput(
             name, f"'{name}' must be a whole number from {low} to {maximum}, not '{text[:20]}'."

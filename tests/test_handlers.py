@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_PROJECT_ID,
     DEMO_SECRET_KEY,
 )
+from jupyterlab_modelarts_snapshot.jobs import JobStore
+from jupyterlab_modelarts_snapshot.models import Job
 
 from conftest import POLL_INTERVAL, Emulator
 
@@ -28,9 +31,14 @@ GOOD = {
 
 
 async def call(
-    jp_fetch: Any, method: str, *path: str, body: Any = None, raw: bytes | None = None
+    jp_fetch: Any,
+    method: str,
+    *path: str,
+    body: Any = None,
+    raw: bytes | None = None,
+    params: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    kwargs: dict[str, Any] = {"method": method}
+    kwargs: dict[str, Any] = {"method": method, "params": params or {}}
     if method == "POST":
         kwargs["body"] = raw if raw is not None else json.dumps(body)
     try:
@@ -296,3 +304,37 @@ async def test_jobs_survive_a_server_restart(
     assert record["id"] == job["id"] and record["status"] in ("INIT", "CREATING")
     text = json.dumps(record)
     assert DEMO_ACCESS_KEY not in text and DEMO_SECRET_KEY not in text
+
+
+def _record(index: int) -> Job:
+    when = f"2026-11-{index + 1:02d}T08:00:00Z"
+    return Job(
+        id=f"{index:08x}-0000-4000-8000-000000000000", name=f"env-{index}",
+        namespace="team", tag="v1", description="", status="ACTIVE", status_message="",
+        swr_path=None, size_kb=None, created_at=when, updated_at=when, finished_at=when,
+        notebook_id=DEMO_NOTEBOOK_ID,
+    )  # fmt: skip
+
+
+async def test_images_are_paged_newest_first_and_writes_elsewhere_are_seen(
+    jp_fetch: Any, modelarts_env: Emulator, state_dir: Path
+) -> None:
+    other_process = JobStore(str(state_dir))  # as the CLI or the magic writes records
+    for index in range(5):
+        other_process.save(_record(index))
+    code, page = await call(jp_fetch, "GET", "images", params={"limit": "2", "offset": "1"})
+    assert code == 200
+    assert [job["name"] for job in page["images"]] == ["env-3", "env-2"]
+    assert (page["total"], page["limit"], page["offset"]) == (5, 2, 1)
+
+    other_process.save(_record(5))  # written after the server loaded its index
+    code, page = await call(jp_fetch, "GET", "images", params={"limit": "2"})
+    assert [job["name"] for job in page["images"]] == ["env-5", "env-4"] and page["total"] == 6
+    code, job = await call(jp_fetch, "GET", "images", _record(5).id)
+    assert code == 200 and job["name"] == "env-5"
+
+    for name, value in (("limit", "0"), ("limit", "501"), ("limit", "abc"), ("limit", "²"),
+                        ("offset", "-1")):  # fmt: skip
+        code, answer = await call(jp_fetch, "GET", "images", params={name: value})
+        assert code == 400, (name, value)
+        assert answer["field"] in ("limit", "offset") and "whole number" in answer["message"]
