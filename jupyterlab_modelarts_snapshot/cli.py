@@ -97,10 +97,21 @@ class Output:
         field = body.get("field")
         print(f"error: {field + ': ' if field else ''}{error.message}", file=sys.stderr)
         if body.get("request_id"):
-            print(
-                f"ModelArts request ID (for Huawei support): {body['request_id']}", file=sys.stderr
-            )
+            print(request_id_line(body["request_id"]), file=sys.stderr)
         return code
+
+
+def request_id_line(request_id: str) -> str:
+    return f"ModelArts request ID (for Huawei support): {request_id}"
+
+
+def save_body(args: argparse.Namespace) -> dict[str, str]:
+    """The save request that ``save``'s arguments give (the CLI's and the magic's)."""
+    body = {"name": args.name, "namespace": args.namespace}
+    for key in ("tag", "description", "workspace_id"):
+        if getattr(args, key) is not None:
+            body[key] = getattr(args, key)
+    return body
 
 
 def _ended(job: Job) -> int:
@@ -108,13 +119,9 @@ def _ended(job: Job) -> int:
 
 
 async def _save(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
-    body = {"name": args.name, "namespace": args.namespace}
-    for key in ("tag", "description", "workspace_id"):
-        if getattr(args, key) is not None:
-            body[key] = getattr(args, key)
     service = build_service(settings)
     try:
-        job = await service.start_save(body)
+        job = await service.start_save(save_body(args))
         if not out.as_json:
             print(
                 f"Save started. The instance is paused while ModelArts saves it.\n{describe_job(job)}"

@@ -71,34 +71,26 @@ def iso(epoch_seconds: float) -> str:
 
 def job_from_image(image: dict[str, Any], notebook_id: str, previous: Job | None = None) -> Job:
     """Turn ModelArts' image object into our job record, keeping what we knew before."""
-    status = str(image.get("status") or (previous.status if previous else "INIT"))
+    old: dict[str, Any] = previous.to_dict() if previous else {}
+    status = str(image.get("status") or old.get("status") or "INIT")
     now = iso_now()
     created_ms = image.get("create_at")
     size = image.get("size")
-
-    def pick(key: str, default: Any = "") -> Any:
-        return image.get(key, getattr(previous, key, default) if previous else default)
-
-    finished_at = (previous.finished_at if previous else None) or now
     return Job(
-        id=str(image.get("id") or (previous.id if previous else "")),
-        name=str(pick("name")),
-        namespace=str(pick("namespace")),
-        tag=str(pick("tag")),
-        description=str(pick("description") or ""),
+        id=str(image.get("id") or old.get("id", "")),
+        name=str(image.get("name", old.get("name", ""))),
+        namespace=str(image.get("namespace", old.get("namespace", ""))),
+        tag=str(image.get("tag", old.get("tag", ""))),
+        description=str(image.get("description", old.get("description", "")) or ""),
         status=status,
-        status_message=str(
-            image.get("status_message") or (previous.status_message if previous else "")
-        ),
-        swr_path=image.get("swr_path") or (previous.swr_path if previous else None),
-        size_kb=size
-        if isinstance(size, int) and size > 0
-        else (previous.size_kb if previous else None),
-        created_at=(previous.created_at if previous else "")
+        status_message=str(image.get("status_message") or old.get("status_message", "")),
+        swr_path=image.get("swr_path") or old.get("swr_path"),
+        size_kb=size if isinstance(size, int) and size > 0 else old.get("size_kb"),
+        created_at=old.get("created_at")
         or (iso(created_ms / 1000) if isinstance(created_ms, (int, float)) else now),
         updated_at=now,
-        finished_at=finished_at if status in FINISHED else None,
-        notebook_id=previous.notebook_id if previous else notebook_id,
+        finished_at=(old.get("finished_at") or now) if status in FINISHED else None,
+        notebook_id=old.get("notebook_id") or notebook_id,
     )
 
 
@@ -362,11 +354,10 @@ class SnapshotService:
             problems=problems,
         )
 
-    # -- reading records (the first read loads the index, off the event loop) --------------
+    # -- reading records -----------------------------------------------------------------
     async def _synced(self) -> None:
-        if self.store.loaded:
-            self.store.sync()
-        else:
+        # The first read loads every record, off the event loop; later reads sync themselves.
+        if not self.store.loaded:
             await asyncio.to_thread(self.store.load)
 
     async def unfinished(self) -> list[Job]:

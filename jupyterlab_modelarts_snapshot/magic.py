@@ -20,7 +20,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.display import Pretty, display
 
 from .app import build_service
-from .cli import build_parser, describe_job, load_settings
+from .cli import build_parser, describe_job, load_settings, request_id_line, save_body
 from .exceptions import SnapshotError
 from .jobs import SnapshotService
 from .models import Job
@@ -61,13 +61,9 @@ class SnapshotMagics(Magics):
         task.add_done_callback(self._tasks.discard)
 
     async def _save(self, args: Any, config_args: list[str], handle: Any) -> None:
-        body = {"name": args.name, "namespace": args.namespace}
-        for key in ("tag", "description", "workspace_id"):
-            if getattr(args, key) is not None:
-                body[key] = getattr(args, key)
         service = build_service(load_settings(config_args))
         try:
-            job = await service.start_save(body)
+            job = await service.start_save(save_body(args))
             await self._follow(service, job, handle)
         except SnapshotError as error:
             handle.update(Pretty(_error_text(error)))
@@ -104,5 +100,5 @@ def _error_text(error: SnapshotError) -> str:
     body = error.body()
     text = f"The save did not start: {error.message}"
     if body.get("request_id"):
-        text += f"\nModelArts request ID (for Huawei support): {body['request_id']}"
+        text += f"\n{request_id_line(body['request_id'])}"
     return text
