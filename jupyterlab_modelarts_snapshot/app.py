@@ -11,6 +11,7 @@ from .config import ModelArtsSnapshot
 from .credentials import CredentialChain
 from .handlers import HANDLERS
 from .jobs import JobStore, SnapshotService
+from .models import CheckItem
 
 
 def build_service(settings: ModelArtsSnapshot, base_url: str = "") -> SnapshotService:
@@ -48,12 +49,22 @@ class ModelArtsSnapshotApp(ExtensionApp):
             self.log.debug("ModelArts snapshot: settings failed", exc_info=True)
             return
         self.settings["modelarts_snapshot_service"] = self.service
+        self.service.preflight.busy_kernels = self._busy_kernels
         self.log.info(
             "ModelArts snapshot: notebook %s (from %s), %s",
             self.service.notebook_id,
             self.service.notebook_id_source,
             settings.describe(),
         )
+
+    def _busy_kernels(self) -> list[CheckItem] | None:
+        if self.serverapp is None:
+            return None
+        return [
+            CheckItem(kind="kernel", id=kernel["id"], name=kernel.get("name"))
+            for kernel in self.serverapp.kernel_manager.list_kernels()
+            if kernel.get("execution_state") == "busy"
+        ]
 
     def initialize_handlers(self) -> None:
         if self.service is not None:

@@ -5,7 +5,8 @@ same rules and keeps the same job records, so a save started here shows in Jupyt
 
 Exit codes: 0 saved or accepted; 1 the save failed; otherwise the error's code from the table
 in ``exceptions.py``: 2 invalid input; 3 not ready (see ``doctor``); 4 another save is
-unfinished; 5 ModelArts refused; 6 ModelArts did not answer; 7 no such save.
+unfinished; 5 ModelArts refused; 6 ModelArts did not answer; 7 no such save; 8 a pre-flight
+check refuses the save.
 """
 
 from __future__ import annotations
@@ -25,13 +26,16 @@ from .exceptions import (
     EXIT_OK,
     EXIT_SAVE_FAILED,
     OUTCOMES,
+    CheckBlocked,
     NotReady,
     SnapshotError,
     UnknownImage,
     UpstreamError,
     outcome,
 )
-from .models import Job
+from .jobs import SnapshotService
+from .models import Check, Job, PreflightReport
+from .preflight import gigabytes
 
 
 class _ConfigLoader(JupyterApp):
@@ -114,6 +118,93 @@ def save_body(args: argparse.Namespace) -> dict[str, str]:
     return body
 
 
+def describe_report(report: PreflightReport) -> str:
+    """The pre-flight report as ``check`` prints it: the estimate, the largest directories and
+    each check with what it found (credential files by path and kind only)."""
+    lines = [f"Pre-flight report ({report.state}, started {report.started_at})"]
+    if report.message:
+        lines.append(f"  {report.message}")
+    if report.estimate:
+        share = report.estimate.bytes / report.estimate.limit_bytes
+        lines.append(
+            f"The save adds {gigabytes(report.estimate.bytes)} in {report.estimate.files} files "
+            f"({share:.0%} of the {gigabytes(report.estimate.limit_bytes)} limit)"
+            + (", at least: the walk hit its time limit." if report.partial else ".")
+        )
+    if report.largest:
+        lines.append("Largest additions:")
+        lines += [f"  {gigabytes(e.bytes or 0):>9}  {e.path}" for e in report.largest]
+    lines.append("Checks:")
+    for check in report.checks:
+        lines.append(f"  [{check.level}] {check.id}: {check.message}")
+        for item in check.items:
+            lines.append("      " + _describe_item(check, item))
+    return "\n".join(lines)
+
+
+def _describe_item(check: Check, item: Any) -> str:
+    if check.id == "caches":
+        return f"{item.path}  ({item.kind}, {gigabytes(item.bytes or 0)})"
+    if check.id == "secrets":
+        return f"{item.path}  ({item.kind})"
+    if item.kind in ("process", "kernel"):
+        return f"{item.kind} {item.id}: {item.name}"
+    return f"{item.kind}: {item.name or item.path}"
+
+
+def _blocking(report: PreflightReport) -> Check | None:
+    return next((check for check in report.checks if check.level == "block"), None)
+
+
+async def _preflight(service: SnapshotService, body: dict[str, Any] | None) -> PreflightReport:
+    service.preflight.busy_kernels = platform.busy_kernels
+    return await service.preflight.complete(body)
+
+
+async def _check(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
+    service = build_service(settings)
+    try:
+        given = {key: getattr(args, key) for key in ("name", "namespace", "tag")}
+        report = await _preflight(service, {k: v for k, v in given.items() if v} or None)
+    except SnapshotError as error:
+        return out.error(error)
+    finally:
+        await service.close()
+    out.result(report.to_dict(), describe_report(report))
+    return OUTCOMES[CheckBlocked].exit_code if _blocking(report) else EXIT_OK
+
+
+async def _clean(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
+    service = build_service(settings)
+    try:
+        report = await _preflight(service, None)
+        caches = report.check("caches")
+        listed = [item for item in (caches.items if caches else []) if item.bytes]
+        if not listed:
+            print("No cache adds to the image: nothing to clean.")
+            return EXIT_OK
+        print("These caches would go into the image; cleaning empties them:")
+        for item in listed:
+            print(f"  {gigabytes(item.bytes or 0):>9}  {item.path}  ({item.kind})")
+        total = gigabytes(sum(item.bytes or 0 for item in listed))
+        if not args.yes:
+            question = f"Empty them and free {total}? Nothing else is deleted. [y/N] "
+            try:
+                answer = await asyncio.to_thread(input, question)
+            except EOFError:  # no terminal to answer: the answer is no
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("Nothing was deleted.")
+                return EXIT_OK
+        result = await service.preflight.cleanup({"paths": [item.path for item in listed]})
+        print(f"Cleaned: the image will carry {gigabytes(result.freed_bytes)} less.")
+        return EXIT_OK
+    except SnapshotError as error:
+        return out.error(error)
+    finally:
+        await service.close()
+
+
 def _ended(job: Job) -> int:
     return EXIT_SAVE_FAILED if job.failed else EXIT_OK
 
@@ -121,7 +212,14 @@ def _ended(job: Job) -> int:
 async def _save(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
     service = build_service(settings)
     try:
-        job = await service.start_save(save_body(args))
+        body: dict[str, Any] = save_body(args)
+        # The pre-flight report first: what the image adds, and anything that refuses it.
+        report = await _preflight(service, body if args.tag else None)
+        if not out.as_json:
+            print(describe_report(report), file=sys.stderr)
+        if args.force:
+            body["force"] = True
+        job = await service.start_save(body)
         if not out.as_json:
             print(
                 f"Save started. The instance is paused while ModelArts saves it.\n{describe_job(job)}"
@@ -248,7 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Save this ModelArts notebook instance as an image, and follow the save.",
         epilog="Any --ModelArtsSnapshot.<setting>=<value> is applied like in a Jupyter config file. "
         "Exit codes: 0 ok, 1 save failed, 2 invalid input, 3 not ready, 4 another save unfinished, "
-        "5 ModelArts refused, 6 ModelArts did not answer, 7 no such save.",
+        "5 ModelArts refused, 6 ModelArts did not answer, 7 no such save, 8 a pre-flight check "
+        "refuses the save.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     save = commands.add_parser("save", help="save this instance as an image")
@@ -258,6 +357,17 @@ def build_parser() -> argparse.ArgumentParser:
     save.add_argument("--description", help="what this image is for")
     save.add_argument("--workspace-id", dest="workspace_id", help="ModelArts workspace (default 0)")
     save.add_argument("--wait", action="store_true", help="follow the save until it ends")
+    save.add_argument(
+        "--force", action="store_true", help="save although the pre-flight size check refuses it"
+    )
+    check = commands.add_parser(
+        "check", help="the pre-flight report: what a save would add, and what could fail it"
+    )
+    check.add_argument("--name", help="image name, to check the tag")
+    check.add_argument("--namespace", help="SWR organization, to check the tag")
+    check.add_argument("--tag", help="image tag to check")
+    clean = commands.add_parser("clean", help="empty the caches the pre-flight report lists")
+    clean.add_argument("--yes", action="store_true", help="do not ask for a confirmation")
     status = commands.add_parser("status", help="show one save")
     status.add_argument("id", help="image ID printed by 'save' or 'list'")
     listing = commands.add_parser("list", help="list this instance's saves, newest first")
@@ -277,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--server-python", help="the Python the Jupyter server runs on (default: found from it)"
     )
     emulator.build_parser(commands.add_parser("emulator", help="run the local ModelArts emulator"))
-    for sub in (save, status, commands.choices["list"], commands.choices["doctor"]):
+    for sub in (save, status, commands.choices["list"], commands.choices["doctor"], check):
         sub.add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser
 
@@ -291,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(config_args)
     commands = {
         "save": _save, "status": _status, "list": _list, "doctor": _doctor, "install": _install,
+        "check": _check, "clean": _clean,
     }  # fmt: skip
     return asyncio.run(commands[args.command](args, settings, Output(getattr(args, "json", False))))
 

@@ -117,6 +117,23 @@ class ModelArtsSnapshot(Configurable):
     access_key = Unicode(help="Access key (AK). Prefer environment variables.").tag(config=True)
     secret_key = Unicode(help="Secret key (SK). Prefer environment variables.").tag(config=True)
     security_token = Unicode(help="Security token for temporary AK/SK.").tag(config=True)
+    scan_root = Unicode(
+        "/", help="The container's root file system, walked to estimate what a save adds."
+    ).tag(config=True)
+    work_dir = Unicode(
+        str(WORK_VOLUME),
+        help="The persistent work volume: never part of an image, never touched by a cleanup.",
+    ).tag(config=True)
+    changes_since = Float(
+        help="Epoch seconds from which changed files count as added to the image (default: "
+        "when the container's process 1 started)."
+    ).tag(config=True)
+    image_size_limit_gb = Float(
+        35.0, min=0.001, help="Largest image ModelArts saves, in GiB; the pre-flight warns at 80%."
+    ).tag(config=True)
+    scan_timeout = Float(
+        120.0, min=0.1, help="Seconds a pre-flight walk may take before it reports what it saw."
+    ).tag(config=True)
     metadata_url = Unicode(
         help="Instance metadata service used for temporary credentials. Falls back to "
         "MODELARTS_METADATA_URL, then the platform's; set it to 'off' to skip it."
@@ -167,6 +184,15 @@ class ModelArtsSnapshot(Configurable):
             return str(WORK_VOLUME / ".modelarts-snapshot")
         return str(Path(jupyter_data_dir()) / "modelarts_snapshot")
 
+    @default("changes_since")
+    def _default_changes_since(self) -> float:
+        from .scan import container_start
+
+        try:
+            return container_start()
+        except (OSError, ValueError, StopIteration, IndexError):
+            return 0.0  # no /proc: every file counts, which overestimates and never hides
+
     @default("metadata_url")
     def _default_metadata_url(self) -> str:
         return _env("MODELARTS_METADATA_URL") or METADATA_SERVICE
@@ -200,4 +226,9 @@ class ModelArtsSnapshot(Configurable):
             "poll_interval": self.poll_interval,
             "request_timeout": self.request_timeout,
             "state_dir": self.state_dir,
+            "scan_root": self.scan_root,
+            "work_dir": self.work_dir,
+            "changes_since": self.changes_since,
+            "image_size_limit_gb": self.image_size_limit_gb,
+            "scan_timeout": self.scan_timeout,
         }

@@ -172,9 +172,13 @@ class CredentialChain:
         if _env("MODELARTS_AUTH_TOKEN"):
             return Credentials("env:MODELARTS_AUTH_TOKEN", auth_token=_env("MODELARTS_AUTH_TOKEN"))
         self.problems.append(
-            "No ModelArts credentials were found. Set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK "
-            "(and HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary keys), write them to "
-            "~/.huaweicloud/credentials, or set MODELARTS_AUTH_TOKEN to an IAM token."
+            "No ModelArts credentials were found. In a ModelArts notebook, use the instance's own "
+            "agency credentials, which need no file: authorize ModelArts with an agency (Global "
+            "Configuration in the ModelArts console) so that the preinstalled modelarts SDK "
+            "session works. Elsewhere, set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (and "
+            "HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary keys), or MODELARTS_AUTH_TOKEN to an "
+            "IAM token. Do not write keys to a file outside the work volume (such as "
+            "~/.huaweicloud/credentials): every saved image would carry it."
         )
         return None
 

@@ -40,6 +40,23 @@ class UnknownImage(SnapshotError):
     pass
 
 
+class NoReport(SnapshotError):
+    pass
+
+
+class CheckBlocked(SnapshotError):
+    """A pre-flight check refuses the save: ``check`` is its id, ``field`` the form field to fix
+    (the tag), when there is one."""
+
+    def __init__(self, check: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.check = check
+        self.field = field
+
+    def body(self) -> dict[str, Any]:
+        return {"message": self.message, "field": self.field, "check": self.check}
+
+
 class NotReady(SnapshotError):
     """The server cannot save yet: ``problems`` lists what is missing, each with its fix."""
 
@@ -175,6 +192,8 @@ OUTCOMES: dict[type[SnapshotError], Outcome] = {
     UpstreamTimeout: Outcome(504, 6),
     UpstreamUnreachable: Outcome(504, 6),
     UnknownImage: Outcome(404, 7),
+    NoReport: Outcome(404, 7),
+    CheckBlocked: Outcome(409, 8),
 }
 
 

@@ -34,6 +34,18 @@ class SnapshotHandler(APIHandler):
     def reply_error(self, error: SnapshotError) -> None:
         self.reply(outcome(error).http_status, error.body())
 
+    def json_body(self) -> Any:
+        """The request's JSON body (None when empty), or the error that says what is wrong."""
+        if len(self.request.body) > MAX_BODY_BYTES:
+            raise RequestTooLarge(
+                f"The request body is over {MAX_BODY_BYTES // 1024} KiB; send only the fields "
+                "this call documents."
+            )
+        try:
+            return json.loads(self.request.body or b"null")
+        except (ValueError, RecursionError):  # not JSON, bad UTF-8, or nested too deep
+            raise InvalidInput("body", "The request body is not valid JSON.") from None
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # Whatever went wrong, the answer is JSON with a message a person can act on.
         reason = self._reason
@@ -94,16 +106,7 @@ class ImagesHandler(SnapshotHandler):
     @web.authenticated
     async def post(self) -> None:
         try:
-            if len(self.request.body) > MAX_BODY_BYTES:
-                raise RequestTooLarge(
-                    f"The request body is over {MAX_BODY_BYTES // 1024} KiB; send only name, "
-                    "namespace, tag and description."
-                )
-            try:
-                body = json.loads(self.request.body or b"null")
-            except (ValueError, RecursionError):  # not JSON, bad UTF-8, or nested too deep
-                raise InvalidInput("body", "The request body is not valid JSON.") from None
-            job = await self.service.start_save(body)
+            job = await self.service.start_save(self.json_body())
         except SnapshotError as error:
             self.reply_error(error)
             return
@@ -130,8 +133,43 @@ class ImageHandler(SnapshotHandler):
         self.reply(200, job.to_dict())
 
 
+class PreflightHandler(SnapshotHandler):
+    SUPPORTED_METHODS = ("GET", "POST")
+
+    @web.authenticated
+    async def get(self) -> None:
+        try:
+            self.reply(200, self.service.preflight.latest().to_dict())
+        except SnapshotError as error:
+            self.reply_error(error)
+
+    @web.authenticated
+    async def post(self) -> None:
+        try:
+            report = await self.service.preflight.start(self.json_body())
+        except SnapshotError as error:
+            self.reply_error(error)
+            return
+        self.reply(202, report.to_dict())
+
+
+class CleanupHandler(SnapshotHandler):
+    SUPPORTED_METHODS = ("POST",)
+
+    @web.authenticated
+    async def post(self) -> None:
+        try:
+            result = await self.service.preflight.cleanup(self.json_body())
+        except SnapshotError as error:
+            self.reply_error(error)
+            return
+        self.reply(200, result.to_dict())
+
+
 HANDLERS = [
     (rf"/{NAMESPACE}/instance", InstanceHandler),
     (rf"/{NAMESPACE}/images", ImagesHandler),
     (rf"/{NAMESPACE}/images/([^/]+)", ImageHandler),
+    (rf"/{NAMESPACE}/preflight", PreflightHandler),
+    (rf"/{NAMESPACE}/preflight/cleanup", CleanupHandler),
 ]

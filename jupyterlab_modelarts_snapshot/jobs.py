@@ -29,6 +29,7 @@ from .client import ModelArtsClient, backoff_delay
 from .config import ModelArtsSnapshot
 from .credentials import CredentialChain
 from .exceptions import (
+    CheckBlocked,
     CredentialsRejected,
     ModelArtsError,
     NotReady,
@@ -36,7 +37,17 @@ from .exceptions import (
     UpstreamError,
     UpstreamTimeout,
 )
-from .models import FINISHED, ImagePage, InstanceReport, Job, LastError, SaveRequest
+from .models import (
+    FINISHED,
+    Check,
+    CheckItem,
+    ImagePage,
+    InstanceReport,
+    Job,
+    LastError,
+    SaveRequest,
+)
+from .preflight import Preflight, next_free_tag
 from .rules import is_uuid, validate_save_request
 
 log = logging.getLogger(__name__)
@@ -309,6 +320,7 @@ class SnapshotService:
             settings.project_id = self.project_id  # what the client puts in its URLs
         self._create_lock = asyncio.Lock()
         self._poller: asyncio.Task[None] | None = None
+        self.preflight = Preflight(self)
 
     # -- what the server knows about itself -------------------------------------------------
     async def instance(self) -> InstanceReport:
@@ -391,44 +403,106 @@ class SnapshotService:
                 pending = await self.unfinished()
                 if pending:
                     raise SaveInProgress(pending[0].to_dict())
-                await self._check_notebook_status()
+                await self._refuse_blocked(request)
                 job = await self._create(request)
                 await self._write(job)
         log.info("Save started: image %s (%s)", job.id, job.label)
         return job
 
-    async def _check_notebook_status(self) -> None:
+    async def _refuse_blocked(self, request: SaveRequest) -> None:
+        """The cheap checks, taken now, and any block in the last full report (unless forced):
+        a save they refuse sends nothing to ModelArts."""
+        instance = await self.instance_check()
+        if instance.level == "block":
+            if any(item.name == "SNAPSHOTTING" for item in instance.items):
+                raise SaveInProgress(None, instance.message)
+            raise CheckBlocked("instance", instance.message)
+        tag = await self.tag_check(request)
+        if tag.level == "block":
+            raise CheckBlocked("tag", tag.message, field="tag")
+        blocked = None if request.force else self.preflight.blocking()
+        if blocked is not None:
+            raise CheckBlocked(
+                blocked.id,
+                f'{blocked.message} To save anyway, send "force": true (CLI: --force).',
+            )
+
+    async def instance_check(self) -> Check:
         """ModelArts saves only a RUNNING instance: say so before asking it to."""
-        assert self.notebook_id is not None
+        if not self.notebook_id or not self.project_id:
+            return Check(
+                "instance", "info", "The instance could not be checked: it is not known yet."
+            )
         try:
             notebook = await self.client.get_notebook(self.notebook_id)
         except ModelArtsError as error:
             if error.notebook_gone:
-                raise NotReady(
-                    [
-                        f"ModelArts has no notebook instance {self.notebook_id} in project "
-                        f"{self.settings.project_id}: check MODELARTS_NOTEBOOK_ID and the project."
-                    ]
-                ) from None
+                return Check(
+                    "instance",
+                    "block",
+                    f"ModelArts has no notebook instance {self.notebook_id} in project "
+                    f"{self.settings.project_id}: check MODELARTS_NOTEBOOK_ID and the project.",
+                )
             if isinstance(error, CredentialsRejected):
                 raise
             log.info("Could not read the instance status first (%s); saving anyway", error)
-            return
+            return Check(
+                "instance", "info", f"The instance status could not be read: {error.message}"
+            )
         except UpstreamError as error:
             log.info("Could not read the instance status first (%s); saving anyway", error)
-            return
-        status = notebook.get("status")
+            return Check(
+                "instance", "info", f"The instance status could not be read: {error.message}"
+            )
+        status = str(notebook.get("status") or "")
+        item = [CheckItem(kind="status", name=status)]
         if status == "SNAPSHOTTING":
-            raise SaveInProgress(
-                None,
-                "ModelArts is already saving an image of this instance (started elsewhere). Wait until it ends.",
+            return Check(
+                "instance",
+                "block",
+                "ModelArts is already saving an image of this instance (started elsewhere). "
+                "Wait until it ends.",
+                item,
             )
         if status and status != "RUNNING":
-            raise NotReady(
-                [
-                    f"The instance is {status}; ModelArts saves only a RUNNING instance. Start it and try again."
-                ]
+            return Check(
+                "instance",
+                "block",
+                f"The instance is {status}; ModelArts saves only a RUNNING instance. Start it and "
+                "try again.",
+                item,
             )
+        return Check("instance", "ok", "The instance is running.", item)
+
+    async def tag_check(self, request: SaveRequest | None) -> Check:
+        """Is ``name:tag`` already in the organization? ModelArts refuses a duplicate only
+        after the instance has paused, so find it first and propose the next free tag."""
+        if request is None or not request.tag:
+            return Check("tag", "info", "Give a name, organization and tag to check the tag.")
+        try:
+            images = await self.client.list_saved_images(
+                request.name, namespace=request.namespace, workspace_id=request.workspace_id
+            )
+        except UpstreamError as error:
+            if isinstance(error, CredentialsRejected):
+                raise
+            return Check("tag", "info", f"Existing tags could not be listed: {error.message}")
+        taken = {
+            str(image.get("tag"))
+            for image in images
+            if image.get("name") == request.name and image.get("namespace") == request.namespace
+        }
+        label = f"{request.name}:{request.tag}"
+        if request.tag not in taken:
+            return Check("tag", "ok", f"{label} is not taken in organization {request.namespace}.")
+        proposed = next_free_tag(request.tag, taken)
+        return Check(
+            "tag",
+            "block",
+            f"Image {label} already exists in organization {request.namespace}, and ModelArts "
+            f"refuses a duplicate tag. Use another tag, for example '{proposed}'.",
+            [CheckItem(kind="proposed-tag", name=proposed)],
+        )
 
     async def _create(self, request: SaveRequest) -> Job:
         assert self.notebook_id is not None
@@ -543,6 +617,7 @@ class SnapshotService:
             await self.poll_once(job)
 
     async def close(self) -> None:
+        await self.preflight.close()
         if self._poller is not None:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -99,10 +99,14 @@ class SaveRequest:
     tag: str | None = None
     description: str | None = None
     workspace_id: str | None = None
+    # Save although the last pre-flight report has a block (never sent to ModelArts).
+    force: bool = False
 
     def upstream_body(self) -> dict[str, str]:
         """What create-image receives: the fields that were given."""
-        return {key: value for key, value in dataclasses.asdict(self).items() if value}
+        body = dataclasses.asdict(self)
+        del body["force"]
+        return {key: value for key, value in body.items() if value}
 
 
 @dataclass
@@ -113,6 +117,83 @@ class ImagePage:
     total: int
     limit: int
     offset: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# Pre-flight check levels, from harmless to refusing the save.
+LEVELS = ("ok", "info", "warn", "block")
+
+
+@dataclass
+class CheckItem:
+    """One thing a check found: a directory, a cache, a credential file, a process, a kernel or
+    a tag. A credential file is named by its path and kind only, never by its content."""
+
+    kind: str
+    path: str | None = None
+    bytes: int | None = None
+    files: int | None = None
+    name: str | None = None  # a process's command, a kernel's name, a proposed tag
+    id: str | None = None  # a process ID or a kernel ID
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Check:
+    """One pre-flight check: its ``level`` decides whether the save may go ahead."""
+
+    id: str
+    level: str
+    message: str
+    items: list[CheckItem] = field(default_factory=list)
+
+
+@dataclass
+class ScanProgress:
+    files: int
+    bytes: int
+
+
+@dataclass
+class SizeEstimate:
+    """What the save would add to the image the instance runs on, against the size limit."""
+
+    bytes: int
+    files: int
+    limit_bytes: int
+
+
+@dataclass
+class PreflightReport:
+    """``GET/POST preflight``: what the image would hold, and what could fail the save."""
+
+    state: str  # running, done or failed
+    started_at: str
+    finished_at: str | None
+    partial: bool  # the walk stopped at scan_timeout: the figures are at least these
+    message: str | None  # why a report failed
+    progress: ScanProgress
+    estimate: SizeEstimate | None
+    largest: list[CheckItem]
+    checks: list[Check]
+
+    def check(self, check_id: str) -> Check | None:
+        return next((check for check in self.checks if check.id == check_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class CleanupResult:
+    """``POST preflight/cleanup``: each cache emptied, and what the image no longer carries."""
+
+    cleaned: list[CheckItem]
+    freed_bytes: int
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from jupyter_core.paths import jupyter_runtime_dir
 
 from . import __version__
+from .models import CheckItem
 
 DISTRIBUTION = "jupyterlab-modelarts-snapshot"
 MODULE = "jupyterlab_modelarts_snapshot"
@@ -69,6 +71,29 @@ def running_servers() -> list[dict[str, Any]]:
     from jupyter_server.serverapp import list_running_servers
 
     return [info for info in list_running_servers(jupyter_runtime_dir()) if _alive(info["pid"])]
+
+
+def busy_kernels() -> list[CheckItem] | None:
+    """Busy kernels of this user's running Jupyter servers, asked through their REST API (for
+    the CLI, which has no kernel manager); None when no server answered."""
+    found: list[CheckItem] | None = None
+    for info in running_servers():
+        try:
+            response = httpx.get(
+                f"{info['url'].rstrip('/')}/api/kernels",
+                headers={"Authorization": f"token {info.get('token', '')}"},
+                timeout=3,
+            )
+            response.raise_for_status()
+            kernels = response.json()
+        except (httpx.HTTPError, ValueError):
+            continue
+        found = (found or []) + [
+            CheckItem(kind="kernel", id=str(kernel.get("id")), name=kernel.get("name"))
+            for kernel in kernels
+            if isinstance(kernel, dict) and kernel.get("execution_state") == "busy"
+        ]
+    return found
 
 
 def _alive(pid: int) -> bool:

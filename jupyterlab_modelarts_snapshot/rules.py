@@ -53,12 +53,15 @@ def validate_save_request(body: Any) -> SaveRequest:
         raise InvalidInput(
             "body", "The request body must be a JSON object with 'name' and 'namespace'."
         )
-    unknown = sorted(str(key) for key in body if key not in RULES)
+    unknown = sorted(str(key) for key in body if key not in RULES and key != "force")
     if unknown:
         raise InvalidInput(
             unknown[0],
-            f"Unknown field '{_shorten(unknown[0])}'. Allowed fields: {', '.join(FIELDS)}.",
+            f"Unknown field '{_shorten(unknown[0])}'. Allowed fields: {', '.join(FIELDS)}, force.",
         )
+    force = body.get("force", False)
+    if not isinstance(force, bool):
+        raise InvalidInput("force", "'force' must be true or false.")
     for field in FIELDS:
         problem = check_field(field, body.get(field))
         if problem:
@@ -66,7 +69,7 @@ def validate_save_request(body: Any) -> SaveRequest:
     given = {field: body.get(field) or None for field in FIELDS}
     return SaveRequest(
         name=body["name"], namespace=body["namespace"], tag=given["tag"],
-        description=given["description"], workspace_id=given["workspace_id"],
+        description=given["description"], workspace_id=given["workspace_id"], force=force,
     )  # fmt: skip
 
 

@@ -17,7 +17,7 @@ from jupyterlab_modelarts_snapshot.emulator import DEMO_NOTEBOOK_ID, DEMO_SECRET
 from conftest import Emulator
 
 
-def run_cli(state_dir: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli_command(state_dir: Path, *args: str) -> list[str]:
     command = [
         sys.executable,
         "-m",
@@ -26,6 +26,14 @@ def run_cli(state_dir: Path, *args: str, timeout: float = 60) -> subprocess.Comp
         f"--ModelArtsSnapshot.state_dir={state_dir}",
         "--ModelArtsSnapshot.poll_interval=0.3",
     ]
+    if not any(arg.startswith("--ModelArtsSnapshot.scan_root=") for arg in args):
+        # The pre-flight walk (before every save) covers the test's own folder, not /.
+        command.append(f"--ModelArtsSnapshot.scan_root={state_dir.parent}")
+    return command
+
+
+def run_cli(state_dir: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    command = run_cli_command(state_dir, *args)
     return subprocess.run(
         command, capture_output=True, text=True, timeout=timeout, env=dict(os.environ), check=False
     )
@@ -114,10 +122,10 @@ def test_refusal_exits_5(modelarts_env: Emulator, state_dir: Path) -> None:
     assert as_json(result)["error_code"] == "ModelArts.6771"
 
 
-def test_stopped_instance_exits_3(modelarts_env: Emulator, state_dir: Path) -> None:
+def test_stopped_instance_exits_8(modelarts_env: Emulator, state_dir: Path) -> None:
     modelarts_env.configure(notebook_status="STOPPED")
     result = run_cli(state_dir, *SAVE)
-    assert result.returncode == 3
+    assert result.returncode == 8
     assert "The instance is STOPPED" in result.stderr
 
 
@@ -153,13 +161,16 @@ def test_jupyter_subcommand_dispatch(modelarts_env: Emulator, state_dir: Path) -
 
 
 def test_a_refused_save_prints_the_request_id(modelarts_env: Emulator, state_dir: Path) -> None:
-    modelarts_env.seed_image(name="cli-env", namespace="atelier-auto", tag="v1.0")
+    refusal = dict(route="create_image", status=400, error_code="ModelArts.6737",
+                   error_msg="Conflict tag v1.0 for image cli-env, tag cannot be duplicated")  # fmt: skip
+    modelarts_env.fault(**refusal)
     result = run_cli(state_dir, *SAVE)
     assert result.returncode == 5
     assert "Conflict tag v1.0 for image cli-env" in result.stderr
     assert re.search(
         r"ModelArts request ID \(for Huawei support\): [0-9a-f]{32}$", result.stderr, re.M
     )
+    modelarts_env.fault(**refusal)
     answer = as_json(run_cli(state_dir, *SAVE, "--json"))
     assert answer["error_code"] == "ModelArts.6737"
     assert re.fullmatch(r"[0-9a-f]{32}", answer["request_id"])

@@ -29,6 +29,12 @@ MODELS = [
     (models.InstanceReport, "Instance"),
     (models.ImagePage, "ImagePage"),
     (models.SaveRequest, "SaveRequest"),
+    (models.Check, "Check"),
+    (models.CheckItem, "CheckItem"),
+    (models.ScanProgress, "ScanProgress"),
+    (models.SizeEstimate, "SizeEstimate"),
+    (models.PreflightReport, "PreflightReport"),
+    (models.CleanupResult, "CleanupResult"),
 ]
 SCHEMA_OF = {model.__name__: name for model, name in MODELS}
 
@@ -80,7 +86,8 @@ def test_each_model_is_its_openapi_schema(model: type, name: str) -> None:
 
 def test_the_input_rules_are_the_documents() -> None:
     schema = SCHEMAS["SaveRequest"]
-    assert set(RULES) == set(schema["properties"])
+    assert set(RULES) | {"force"} == set(schema["properties"])
+    assert schema["properties"]["force"]["type"] == "boolean"
     for field, rule in RULES.items():
         documented = schema["properties"][field]
         assert documented["maxLength"] == rule["max_length"], field

@@ -106,6 +106,7 @@ def test_two_processes_saving_at_once_send_one_create(
         "--namespace",
         "team",
         f"--ModelArtsSnapshot.state_dir={state_dir}",
+        f"--ModelArtsSnapshot.scan_root={state_dir.parent}",
     ]
     processes = [
         subprocess.Popen([*command, "--tag", tag], stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -1,0 +1,456 @@
+"""The pre-flight report: before the instance pauses, what the image would add, how big it would
+be, which caches and credentials it would carry, and what could make the save fail.
+
+One walk runs at a time, in a thread, and every caller (tabs, the save itself) shares it; a
+finished walk is reused for a short while. The cheap checks (instance, tag, processes, kernels)
+are taken again for each request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .exceptions import InvalidInput, NoReport
+from .models import (
+    Check,
+    CheckItem,
+    CleanupResult,
+    PreflightReport,
+    SaveRequest,
+    ScanProgress,
+    SizeEstimate,
+)
+from .rules import RULES, check_field
+from .scan import Scan, ScanResult, measure, mount_points
+
+if TYPE_CHECKING:
+    from .jobs import SnapshotService
+
+log = logging.getLogger(__name__)
+
+GIB = 1024**3
+REUSE_SECONDS = 60.0
+CACHE_WARN_BYTES = 1 * GIB
+SIZE_WARN_SHARE = 0.8
+# Checks taken again whenever a save starts; the others come from the last walk.
+CHEAP_CHECKS = ("instance", "tag")
+ORDER = ("instance", "tag", "size", "caches", "secrets", "processes", "kernels")
+
+
+def iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def gigabytes(size: int) -> str:
+    return f"{size / GIB:.1f} GB"
+
+
+def next_free_tag(tag: str, taken: set[str]) -> str:
+    """The first of ``tag-2``, ``tag-3``, ... (or the next number after a ``-N`` already there)
+    that is not taken and fits the tag's length limit."""
+    numbered = re.fullmatch(r"(.+)-(\d{1,4})", tag)
+    base, number = (numbered.group(1), int(numbered.group(2)) + 1) if numbered else (tag, 2)
+    limit = RULES["tag"]["max_length"]
+    while True:
+        suffix = f"-{number}"
+        candidate = base[: limit - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+        number += 1
+
+
+def stuck_processes(proc: str = "/proc") -> list[CheckItem]:
+    """Processes in uninterruptible sleep (state D): the freeze that commits the container can
+    wait on them. Only the command name is read; arguments can hold secrets."""
+    found = []
+    for entry in Path(proc).iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        command, _, rest = stat.partition(" (")[2].rpartition(") ")
+        if rest.split(" ", 1)[0] == "D":
+            found.append(CheckItem(kind="process", id=entry.name, name=command))
+    return found
+
+
+def processes_check(items: list[CheckItem]) -> Check:
+    if not items:
+        return Check("processes", "ok", "No process is stuck waiting on storage.")
+    return Check(
+        "processes",
+        "warn",
+        f"{len(items)} process(es) are waiting on storage (state D). ModelArts freezes every "
+        "process to save the image and the freeze can fail on them: wait for them to finish or "
+        "stop them first.",
+        items,
+    )
+
+
+def kernels_check(items: list[CheckItem] | None) -> Check:
+    if items is None:
+        return Check("kernels", "info", "Kernels were not checked: no Jupyter server answered.")
+    if not items:
+        return Check("kernels", "ok", "No kernel is busy.")
+    return Check(
+        "kernels",
+        "warn",
+        f"{len(items)} kernel(s) are busy. They are frozen for the whole save and their work "
+        "is not part of the image: let them finish, or save anyway.",
+        items,
+    )
+
+
+def size_check(estimate: SizeEstimate, partial: bool) -> Check:
+    at_least = "at least " if partial else ""
+    figures = (
+        f"The save adds {at_least}{gigabytes(estimate.bytes)} in {estimate.files} files to the "
+        f"image this instance runs on; ModelArts saves up to {gigabytes(estimate.limit_bytes)}."
+    )
+    if partial:
+        figures += " The walk stopped at its time limit, so this is a lower bound."
+    if estimate.bytes > estimate.limit_bytes:
+        return Check(
+            "size",
+            "block",
+            f"{figures} This save would fail: clean the caches below, delete what you do not "
+            "need outside the work volume, or build the image from a Dockerfile instead.",
+        )
+    if estimate.bytes > SIZE_WARN_SHARE * estimate.limit_bytes:
+        return Check(
+            "size",
+            "warn",
+            f"{figures} That is close to the limit: clean the caches below to keep room.",
+        )
+    return Check("size", "ok", figures)
+
+
+def caches_check(items: list[CheckItem]) -> Check:
+    total = sum(item.bytes or 0 for item in items)
+    if not items or total == 0:
+        return Check("caches", "ok", "No known cache adds to the image.")
+    level = "warn" if total > CACHE_WARN_BYTES else "info"
+    return Check(
+        "caches",
+        level,
+        f"Caches would add {gigabytes(total)} to the image (pip, conda, model downloads, "
+        "temporary files). They make pulls slower and are rebuilt when needed: clean them up "
+        "before saving.",
+        items,
+    )
+
+
+def secrets_check(items: list[CheckItem]) -> Check:
+    if not items:
+        return Check("secrets", "ok", "No credential file was found among the added files.")
+    return Check(
+        "secrets",
+        "warn",
+        f"{len(items)} credential file(s) would go into the image, and anyone who can pull the "
+        "image can read them. Move them into the work volume (/home/ma-user/work) or delete "
+        "them before saving.",
+        items,
+    )
+
+
+def requested_image(body: Any) -> SaveRequest | None:
+    """The optional ``{name, namespace, tag}`` of ``POST preflight``, checked like a save's."""
+    if body is None:
+        return None
+    if not isinstance(body, dict):
+        raise InvalidInput("body", "The body must be a JSON object with name, namespace and tag.")
+    allowed = ("name", "namespace", "tag")
+    unknown = sorted(str(key) for key in body if key not in allowed)
+    if unknown:
+        raise InvalidInput(
+            unknown[0], f"Unknown field '{unknown[0][:40]}'. Allowed fields: name, namespace, tag."
+        )
+    for field in allowed:
+        value = body.get(field)
+        if value not in (None, ""):
+            problem = check_field(field, value)
+            if problem:
+                raise InvalidInput(field, problem)
+    if not (body.get("name") and body.get("namespace") and body.get("tag")):
+        return None  # the tag cannot be checked without all three
+    return SaveRequest(name=body["name"], namespace=body["namespace"], tag=body["tag"])
+
+
+class Preflight:
+    """The latest report, the walk that makes it, and the cleanup of the caches it lists."""
+
+    def __init__(
+        self,
+        service: SnapshotService,
+        busy_kernels: Callable[[], list[CheckItem] | None] | None = None,
+    ) -> None:
+        self.service = service
+        self.settings = service.settings
+        self.busy_kernels = busy_kernels or (lambda: None)
+        self.report: PreflightReport | None = None
+        self._scan: Scan | None = None
+        self._walk: asyncio.Task[None] | None = None
+        self._finished_at = 0.0
+
+    # -- the walk ------------------------------------------------------------------------------
+    def prune(self) -> list[str]:
+        """What a commit never includes: every mount point and the work volume."""
+        try:
+            mounts = mount_points(Path("/proc/self/mountinfo").read_text())
+        except OSError:
+            mounts = []
+        root = os.path.abspath(self.settings.scan_root)
+        return [path for path in mounts if path != root] + [self.settings.work_dir]
+
+    async def start(self, body: Any = None) -> PreflightReport:
+        """Start a report, or join the one being made; then take the cheap checks again."""
+        request = requested_image(body)
+        fresh = time.monotonic() - self._finished_at < REUSE_SECONDS
+        if self._walk is None or (self._walk.done() and not fresh):
+            self._begin()
+        checks = [
+            await self.service.instance_check(),
+            await self.service.tag_check(request),
+            processes_check(await asyncio.to_thread(stuck_processes)),
+            kernels_check(await asyncio.to_thread(self.busy_kernels)),
+        ]
+        assert self.report is not None
+        self._merge(self.report, checks)
+        return self.report
+
+    async def complete(self, body: Any = None) -> PreflightReport:
+        """A finished report (for the CLI): start or join, then wait for the walk."""
+        await self.start(body)
+        if self._walk is not None:
+            await asyncio.shield(self._walk)
+        assert self.report is not None
+        return self.report
+
+    def _begin(self) -> None:
+        limit = int(self.settings.image_size_limit_gb * GIB)
+        self.report = PreflightReport(
+            state="running", started_at=iso(time.time()), finished_at=None, partial=False,
+            message=None, progress=ScanProgress(0, 0), estimate=None, largest=[], checks=[],
+        )  # fmt: skip
+        self._scan = Scan(
+            self.settings.scan_root,
+            self.settings.changes_since,
+            self.prune(),
+            self.settings.scan_timeout,
+        )
+        self._walk = asyncio.get_running_loop().create_task(self._run(self._scan, limit))
+
+    async def _run(self, scan: Scan, limit: int) -> None:
+        report = self.report
+        assert report is not None
+
+        def progress() -> None:  # from the walking thread: two integers, no lock needed
+            report.progress = ScanProgress(scan.result.files, scan.result.bytes)
+
+        try:
+            result = await asyncio.to_thread(scan.run, progress)
+        except Exception as error:  # the report says it failed; the server goes on
+            log.exception("The pre-flight walk failed")
+            result = dataclasses.replace(scan.result, error=f"The walk failed: {error}")
+        self._finish(report, result, limit)
+
+    def _finish(self, report: PreflightReport, result: ScanResult, limit: int) -> None:
+        report.finished_at = iso(time.time())
+        report.progress = ScanProgress(result.files, result.bytes)
+        self._finished_at = time.monotonic()
+        if result.error:
+            report.state, report.message = "failed", result.error
+            return
+        report.state, report.partial = "done", result.partial
+        report.estimate = SizeEstimate(bytes=result.bytes, files=result.files, limit_bytes=limit)
+        report.largest = result.largest()
+        self._merge(
+            report,
+            [
+                size_check(report.estimate, result.partial),
+                caches_check(result.caches()),
+                secrets_check(result.secrets),
+            ],
+        )
+        log.info(
+            "Pre-flight: %d changed files, %d bytes%s; %d credential file(s) found",
+            result.files,
+            result.bytes,
+            " (partial)" if result.partial else "",
+            len(result.secrets),
+        )
+
+    @staticmethod
+    def _merge(report: PreflightReport, checks: list[Check]) -> None:
+        by_id = {check.id: check for check in report.checks}
+        by_id.update({check.id: check for check in checks})
+        report.checks = [by_id[name] for name in ORDER if name in by_id]
+
+    def latest(self) -> PreflightReport:
+        if self.report is None:
+            raise NoReport(
+                "No pre-flight report has been made yet: POST modelarts-snapshot/preflight "
+                "starts one."
+            )
+        return self.report
+
+    def blocking(self) -> Check | None:
+        """A block in the last finished report (the cheap checks are taken again at save)."""
+        report = self.report
+        if report is None or report.state != "done":
+            return None
+        return next(
+            (c for c in report.checks if c.level == "block" and c.id not in CHEAP_CHECKS), None
+        )
+
+    async def close(self) -> None:
+        if self._scan is not None:
+            self._scan.stop()
+        if self._walk is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._walk
+
+    # -- cleanup -------------------------------------------------------------------------------
+    async def cleanup(self, body: Any) -> CleanupResult:
+        """Empty caches the latest report lists; anything else is refused before any deletion."""
+        paths = body.get("paths") if isinstance(body, dict) else None
+        if (
+            not isinstance(paths, list)
+            or not paths
+            or not all(isinstance(path, str) and path for path in paths)
+            or set(body) != {"paths"}
+        ):
+            raise InvalidInput(
+                "paths",
+                'Send {"paths": [...]} with one or more cache paths from the latest pre-flight '
+                "report.",
+            )
+        report = self.report
+        caches = report.check("caches") if report and report.state == "done" else None
+        if report is None or caches is None:
+            raise InvalidInput(
+                "paths",
+                "No finished pre-flight report lists caches: POST modelarts-snapshot/preflight "
+                "first, then clean what it lists.",
+            )
+        listed = {item.path: item for item in caches.items}
+        await asyncio.to_thread(self._check_paths, paths, listed)
+        cleaned = []
+        for path in dict.fromkeys(paths):
+            item = listed[path]
+            remaining = await asyncio.to_thread(self._clean_one, item)
+            freed = max(0, (item.bytes or 0) - remaining[0])
+            cleaned.append(CheckItem(kind=item.kind, path=path, bytes=freed))
+            item.bytes, item.files = remaining
+            log.info("Cleaned cache %s (%s): %d bytes freed", path, item.kind, freed)
+        self._after_cleanup(report, caches, cleaned)
+        return CleanupResult(cleaned=cleaned, freed_bytes=sum(c.bytes or 0 for c in cleaned))
+
+    def _check_paths(self, paths: list[str], listed: dict[str | None, CheckItem]) -> None:
+        """Refuse the whole request, before deleting anything, if one path is not a listed
+        cache: nothing in the work volume, nothing the report did not list."""
+        work_dir = os.path.abspath(self.settings.work_dir)
+        for path in paths:
+            absolute = os.path.abspath(path)
+            if absolute == work_dir or absolute.startswith(work_dir.rstrip("/") + "/"):
+                raise InvalidInput(
+                    "paths",
+                    f"'{path[:200]}' is in the work volume ({work_dir}), which is never part of "
+                    "an image and is never cleaned. Nothing was deleted.",
+                )
+            if path not in listed:
+                raise InvalidInput(
+                    "paths",
+                    f"'{path[:200]}' is not a cache listed by the latest pre-flight report; only "
+                    "those can be cleaned. Nothing was deleted.",
+                )
+            if os.path.islink(path) or not os.path.isdir(path):
+                raise InvalidInput(
+                    "paths",
+                    f"'{path[:200]}' is no longer a directory; run the pre-flight report again. "
+                    "Nothing was deleted.",
+                )
+
+    def _clean_one(self, item: CheckItem) -> tuple[int, int]:
+        """Empty one cache with its tool's command where there is one; (bytes, files) left."""
+        path = item.path
+        assert path is not None
+        command = cleanup_command(item)
+        done = False
+        if command:
+            environment = {**os.environ, **command[1]}
+            process = subprocess.run(
+                command[0], env=environment, capture_output=True, timeout=600, check=False
+            )
+            done = process.returncode == 0
+            if not done:
+                log.warning(
+                    "%s exited %d; deleting the cache's content", command[0][0], process.returncode
+                )
+        if not done:
+            delete_contents(path)
+        return measure(path, self.settings.changes_since, self.prune(), self.settings.scan_timeout)
+
+    def _after_cleanup(
+        self, report: PreflightReport, caches: Check, cleaned: list[CheckItem]
+    ) -> None:
+        freed = sum(item.bytes or 0 for item in cleaned)
+        if report.estimate is not None:
+            report.estimate.bytes = max(0, report.estimate.bytes - freed)
+        remaining = [item for item in caches.items if item.bytes]
+        checks = [caches_check(remaining)]
+        if report.estimate is not None:
+            checks.append(size_check(report.estimate, report.partial))
+        for entry in report.largest:
+            for item in cleaned:
+                if (
+                    entry.path
+                    and item.path
+                    and (entry.path == item.path or entry.path.startswith(item.path + "/"))
+                ):
+                    entry.bytes = max(0, (entry.bytes or 0) - (item.bytes or 0))
+        report.largest = sorted(
+            (entry for entry in report.largest if entry.bytes), key=lambda e: -(e.bytes or 0)
+        )
+        self._merge(report, checks)
+
+
+def cleanup_command(item: CheckItem) -> tuple[list[str], dict[str, str]] | None:
+    """The tool's own command that empties this cache, and its environment, if there is one."""
+    assert item.path is not None
+    if item.kind == "pip":
+        return [sys.executable, "-m", "pip", "cache", "purge"], {"PIP_CACHE_DIR": item.path}
+    if item.kind == "conda-pkgs":
+        beside = Path(item.path).parent / "bin" / "conda"
+        conda = str(beside) if beside.exists() else shutil.which("conda")
+        if conda:
+            return [conda, "clean", "--all", "--yes"], {"CONDA_PKGS_DIRS": item.path}
+    return None
+
+
+def delete_contents(path: str) -> None:
+    """Delete what is in ``path``, never following a link out of it; sockets and pipes in use
+    by running programs are left."""
+    with os.scandir(path) as entries:
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                elif entry.is_file(follow_symlinks=False) or entry.is_symlink():
+                    os.unlink(entry.path)
+            except OSError as error:
+                log.warning("Could not delete %s: %s", entry.path, error.strerror)
