@@ -35,7 +35,7 @@ from .exceptions import (
 )
 from .jobs import SnapshotService
 from .models import Check, Job, PreflightReport
-from .preflight import gigabytes
+from .preflight import human_bytes
 
 
 class _ConfigLoader(JupyterApp):
@@ -127,13 +127,13 @@ def describe_report(report: PreflightReport) -> str:
     if report.estimate:
         share = report.estimate.bytes / report.estimate.limit_bytes
         lines.append(
-            f"The save adds {gigabytes(report.estimate.bytes)} in {report.estimate.files} files "
-            f"({share:.0%} of the {gigabytes(report.estimate.limit_bytes)} limit)"
+            f"The save adds {human_bytes(report.estimate.bytes)} in {report.estimate.files} files "
+            f"({share:.0%} of the {human_bytes(report.estimate.limit_bytes)} limit)"
             + (", at least: the walk hit its time limit." if report.partial else ".")
         )
     if report.largest:
         lines.append("Largest additions:")
-        lines += [f"  {gigabytes(e.bytes or 0):>9}  {e.path}" for e in report.largest]
+        lines += [f"  {human_bytes(e.bytes or 0):>9}  {e.path}" for e in report.largest]
     lines.append("Checks:")
     for check in report.checks:
         lines.append(f"  [{check.level}] {check.id}: {check.message}")
@@ -144,7 +144,7 @@ def describe_report(report: PreflightReport) -> str:
 
 def _describe_item(check: Check, item: Any) -> str:
     if check.id == "caches":
-        return f"{item.path}  ({item.kind}, {gigabytes(item.bytes or 0)})"
+        return f"{item.path}  ({item.kind}, {human_bytes(item.bytes or 0)})"
     if check.id == "secrets":
         return f"{item.path}  ({item.kind})"
     if item.kind in ("process", "kernel"):
@@ -185,8 +185,8 @@ async def _clean(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Out
             return EXIT_OK
         print("These caches would go into the image; cleaning empties them:")
         for item in listed:
-            print(f"  {gigabytes(item.bytes or 0):>9}  {item.path}  ({item.kind})")
-        total = gigabytes(sum(item.bytes or 0 for item in listed))
+            print(f"  {human_bytes(item.bytes or 0):>9}  {item.path}  ({item.kind})")
+        total = human_bytes(sum(item.bytes or 0 for item in listed))
         if not args.yes:
             question = f"Empty them and free {total}? Nothing else is deleted. [y/N] "
             try:
@@ -197,7 +197,7 @@ async def _clean(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Out
                 print("Nothing was deleted.")
                 return EXIT_OK
         result = await service.preflight.cleanup({"paths": [item.path for item in listed]})
-        print(f"Cleaned: the image will carry {gigabytes(result.freed_bytes)} less.")
+        print(f"Cleaned: the image will carry {human_bytes(result.freed_bytes)} less.")
         return EXIT_OK
     except SnapshotError as error:
         return out.error(error)

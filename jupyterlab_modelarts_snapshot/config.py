@@ -134,6 +134,11 @@ class ModelArtsSnapshot(Configurable):
     scan_timeout = Float(
         120.0, min=0.1, help="Seconds a pre-flight walk may take before it reports what it saw."
     ).tag(config=True)
+    report_reuse_seconds = Float(
+        60.0,
+        min=0,
+        help="Seconds a finished pre-flight report is shared before a new request walks again.",
+    ).tag(config=True)
     metadata_url = Unicode(
         help="Instance metadata service used for temporary credentials. Falls back to "
         "MODELARTS_METADATA_URL, then the platform's; set it to 'off' to skip it."
@@ -231,4 +236,5 @@ class ModelArtsSnapshot(Configurable):
             "changes_since": self.changes_since,
             "image_size_limit_gb": self.image_size_limit_gb,
             "scan_timeout": self.scan_timeout,
+            "report_reuse_seconds": self.report_reuse_seconds,
         }

@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 GIB = 1024**3
-REUSE_SECONDS = 60.0
 CACHE_WARN_BYTES = 1 * GIB
 SIZE_WARN_SHARE = 0.8
 # Checks taken again whenever a save starts; the others come from the last walk.
@@ -53,8 +52,14 @@ def iso(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
-def gigabytes(size: int) -> str:
-    return f"{size / GIB:.1f} GB"
+def human_bytes(size: int) -> str:
+    """Bytes for people: 980 KB, 3.2 GB."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.1f} {unit}" if unit != "B" else f"{size} B"
+        value /= 1024
+    return f"{value:.1f} GB"
 
 
 def next_free_tag(tag: str, taken: set[str]) -> str:
@@ -118,8 +123,8 @@ def kernels_check(items: list[CheckItem] | None) -> Check:
 def size_check(estimate: SizeEstimate, partial: bool) -> Check:
     at_least = "at least " if partial else ""
     figures = (
-        f"The save adds {at_least}{gigabytes(estimate.bytes)} in {estimate.files} files to the "
-        f"image this instance runs on; ModelArts saves up to {gigabytes(estimate.limit_bytes)}."
+        f"The save adds {at_least}{human_bytes(estimate.bytes)} in {estimate.files} files to the "
+        f"image this instance runs on; ModelArts saves up to {human_bytes(estimate.limit_bytes)}."
     )
     if partial:
         figures += " The walk stopped at its time limit, so this is a lower bound."
@@ -147,7 +152,7 @@ def caches_check(items: list[CheckItem]) -> Check:
     return Check(
         "caches",
         level,
-        f"Caches would add {gigabytes(total)} to the image (pip, conda, model downloads, "
+        f"Caches would add {human_bytes(total)} to the image (pip, conda, model downloads, "
         "temporary files). They make pulls slower and are rebuilt when needed: clean them up "
         "before saving.",
         items,
@@ -219,7 +224,7 @@ class Preflight:
     async def start(self, body: Any = None) -> PreflightReport:
         """Start a report, or join the one being made; then take the cheap checks again."""
         request = requested_image(body)
-        fresh = time.monotonic() - self._finished_at < REUSE_SECONDS
+        fresh = time.monotonic() - self._finished_at < self.settings.report_reuse_seconds
         if self._walk is None or (self._walk.done() and not fresh):
             self._begin()
         checks = [

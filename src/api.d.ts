@@ -55,6 +55,41 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/modelarts-snapshot/preflight': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The latest pre-flight report. */
+    get: operations['getPreflight'];
+    put?: never;
+    /** Start a pre-flight report, or join the one running; a finished one is reused for a minute. The instance, tag, processes and kernels checks are taken again. */
+    post: operations['startPreflight'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/modelarts-snapshot/preflight/cleanup': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Empty caches the latest report lists (the tool's own command where there is one). Anything else, and anything in the work volume, is refused and nothing is deleted. */
+    post: operations['cleanCaches'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -74,6 +109,8 @@ export interface components {
       description?: string | null;
       /** @description ModelArts workspace: '0' (the default) or a 32-character workspace ID; default from the server's settings. Empty means the default. */
       workspace_id?: string | null;
+      /** @description Save although the last pre-flight report has a block (the size check). The instance and tag checks cannot be forced. Never sent to ModelArts. */
+      force?: boolean;
     };
     Job: {
       /**
@@ -142,6 +179,69 @@ export interface components {
       error_msg: string | null;
       /** @description ModelArts' X-Request-Id for the failed call, when it answered: what Huawei support asks for. */
       request_id: string | null;
+    };
+    /** @description One thing a check found. A credential file is given by path and kind only, never its content. */
+    CheckItem: {
+      /** @description directory; a cache (pip, conda-pkgs, huggingface, torch-hub, npm, apt-lists, apt-archives, tmp); a credential kind (huaweicloud-credentials, private-key, aws-credentials, netrc, git-credentials, docker-config, obsutil-config, pypirc, kube-config, env-file, shell-history, ipython-history, access-key-pair); process; kernel; status; proposed-tag. */
+      kind: string;
+      path: string | null;
+      /** @description Allocated bytes the image would carry (freed bytes in a cleanup). */
+      bytes: number | null;
+      files: number | null;
+      /** @description A process's command, a kernel's name, the instance status or a proposed tag. */
+      name: string | null;
+      /** @description A process ID or a kernel ID. */
+      id: string | null;
+    };
+    Check: {
+      /** @enum {string} */
+      id:
+        | 'instance'
+        | 'tag'
+        | 'size'
+        | 'caches'
+        | 'secrets'
+        | 'processes'
+        | 'kernels';
+      /**
+       * @description block refuses the save; warn asks the person to confirm.
+       * @enum {string}
+       */
+      level: 'ok' | 'info' | 'warn' | 'block';
+      message: string;
+      items: components['schemas']['CheckItem'][];
+    };
+    ScanProgress: {
+      files: number;
+      bytes: number;
+    };
+    SizeEstimate: {
+      bytes: number;
+      files: number;
+      limit_bytes: number;
+    };
+    /** @description What a save would add to the image, and what could make it fail. */
+    PreflightReport: {
+      /** @enum {string} */
+      state: 'running' | 'done' | 'failed';
+      /** Format: date-time */
+      started_at: string;
+      /** Format: date-time */
+      finished_at: string | null;
+      /** @description The walk stopped at scan_timeout: the figures are a lower bound. */
+      partial: boolean;
+      /** @description Why the report failed. */
+      message: string | null;
+      progress: components['schemas']['ScanProgress'];
+      estimate: components['schemas']['SizeEstimate'] | null;
+      /** @description The directories that add the most, each byte named once. */
+      largest: components['schemas']['CheckItem'][];
+      checks: components['schemas']['Check'][];
+    };
+    CleanupResult: {
+      cleaned: components['schemas']['CheckItem'][];
+      /** @description Bytes the image will no longer carry. */
+      freed_bytes: number;
     };
   };
   responses: {
@@ -254,14 +354,17 @@ export interface operations {
         };
       };
       403: components['responses']['Forbidden'];
-      /** @description A save from this instance is unfinished. */
+      /** @description A save from this instance is unfinished (job), or a pre-flight check refuses it (check, and field when the form can fix it); nothing was sent to ModelArts. */
       409: {
         headers: {
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Error'] & {
-            job: components['schemas']['Job'] | null;
+            job?: components['schemas']['Job'] | null;
+            /** @description The refusing check: instance, tag or size. */
+            check?: string;
+            field?: string | null;
           };
         };
       };
@@ -329,6 +432,153 @@ export interface operations {
       403: components['responses']['Forbidden'];
       /** @description No such save here. */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getPreflight: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The report (running, done or failed). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PreflightReport'];
+        };
+      };
+      403: components['responses']['Forbidden'];
+      /** @description No report has been made yet. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  startPreflight: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /** @description Image name. */
+          name?: string;
+          /** @description SWR organization. */
+          namespace?: string;
+          /** @description Image tag; default the current UTC date and time. Empty means the default. */
+          tag?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description The report so far. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PreflightReport'];
+        };
+      };
+      /** @description Invalid name, namespace or tag. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            field: string;
+          };
+        };
+      };
+      403: components['responses']['Forbidden'];
+      /** @description Body over 64 KiB. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description ModelArts refused the credentials. */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpstreamError'];
+        };
+      };
+      /** @description ModelArts could not be reached. */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpstreamError'];
+        };
+      };
+    };
+  };
+  cleanCaches: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          paths: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description What was cleaned. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CleanupResult'];
+        };
+      };
+      /** @description A path the latest report does not list as a cache; nothing was deleted. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            field: string;
+          };
+        };
+      };
+      403: components['responses']['Forbidden'];
+      /** @description Body over 64 KiB. */
+      413: {
         headers: {
           [name: string]: unknown;
         };

@@ -1,5 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { Widget } from '@lumino/widgets';
+import { Panel, Widget } from '@lumino/widgets';
+
+import { PreflightView } from './report';
 
 import { ISaveRequest } from './tokens';
 import { checkField, Field, fieldLabel } from './validation';
@@ -95,6 +97,14 @@ export class SaveForm extends Widget {
     return request;
   }
 
+  /** Put a value into a field, as if typed (e.g. a proposed free tag). */
+  setValue(field: Field, value: string): void {
+    const input = this._inputs[field];
+    input.value = value;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    input.focus();
+  }
+
   protected onAfterAttach(): void {
     const empty = FIELDS.find(
       field => !this._value(field) && field !== 'description'
@@ -120,6 +130,53 @@ export class SaveForm extends Widget {
   private _inputs = {} as Record<Field, HTMLInputElement>;
   private _messages = {} as Record<Field, HTMLDivElement>;
   private _touched = new Set<Field>();
+}
+
+/** How long typing may pause before the tag is checked against the organization. */
+const TAG_CHECK_DELAY_MS = 600;
+
+/**
+ * The Save dialog's body: the form above the pre-flight report. The report starts when the
+ * dialog opens; each pause in typing a valid name, organization and tag checks the tag again.
+ */
+export class SaveDialogBody extends Panel {
+  constructor(
+    readonly form: SaveForm,
+    readonly report: PreflightView
+  ) {
+    super();
+    this.addClass('jp-ModelArtsSnapshot-dialog');
+    this.addWidget(form);
+    this.addWidget(report);
+    form.node.addEventListener('input', () => {
+      window.clearTimeout(this._timer);
+      this._timer = window.setTimeout(
+        () => void this.report.start(this._image()),
+        TAG_CHECK_DELAY_MS
+      );
+    });
+    void report.start(this._image());
+  }
+
+  getValue(): ISaveRequest {
+    return this.form.getValue();
+  }
+
+  dispose(): void {
+    window.clearTimeout(this._timer);
+    this.report.dispose();
+    super.dispose();
+  }
+
+  private _image():
+    Pick<ISaveRequest, 'name' | 'namespace' | 'tag'> | undefined {
+    const value = this.form.getValue();
+    return this.form.firstProblem === null && value.tag
+      ? { name: value.name, namespace: value.namespace, tag: value.tag }
+      : undefined;
+  }
+
+  private _timer = 0;
 }
 
 export namespace SaveForm {

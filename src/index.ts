@@ -10,7 +10,8 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import { SaveForm } from './form';
+import { SaveDialogBody, SaveForm } from './form';
+import { PreflightView, restPreflightAPI } from './report';
 import { SnapshotModel } from './model';
 import {
   requestIdText,
@@ -40,6 +41,19 @@ interface ISettings {
   pollInterval: number;
   defaultNamespace: string;
   tagPattern: string;
+}
+
+/** Titles of the documents open in the main area with unsaved changes. */
+function unsavedDocuments(app: JupyterFrontEnd): string[] {
+  const titles: string[] = [];
+  for (const widget of app.shell.widgets('main')) {
+    const context = (widget as { context?: { model?: { dirty?: boolean } } })
+      .context;
+    if (context?.model?.dirty) {
+      titles.push(widget.title.label);
+    }
+  }
+  return titles;
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -142,9 +156,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
           },
           showNotice: !noticeSeen
         });
+        const report = new PreflightView({
+          trans,
+          api: restPreflightAPI,
+          unsaved: () => unsavedDocuments(app),
+          saveAll: async () => {
+            await app.commands.execute('docmanager:save-all');
+          },
+          onUseTag: tag => form.setValue('tag', tag)
+        });
         const result = await new Dialog({
           title: trans.__('Save as image'),
-          body: form,
+          body: new SaveDialogBody(form, report),
           buttons: [
             Dialog.cancelButton({ label: trans.__('Cancel') }),
             Dialog.okButton({ label: trans.__('Save') })

@@ -48,3 +48,15 @@ export namespace CommandIDs {
 
 export const PLUGIN_ID = 'jupyterlab-modelarts-snapshot:plugin';
 export const PANEL_ID = 'jp-modelarts-snapshot-panel';
+
+/** The pre-flight report: what a save would add, and what could make it fail. */
+export type IPreflightReport = Schemas['PreflightReport'];
+
+/** One check of the report; `block` refuses the save, `warn` asks to confirm. */
+export type ICheck = Schemas['Check'];
+
+/** One thing a check found (a credential file by path and kind only). */
+export type ICheckItem = Schemas['CheckItem'];
+
+/** What `POST preflight/cleanup` emptied. */
+export type ICleanupResult = Schemas['CleanupResult'];

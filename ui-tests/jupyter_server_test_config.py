@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+import time
 
 from jupyterlab.galata import configure_jupyter_server
 
@@ -33,3 +34,24 @@ os.environ["HUAWEICLOUD_SDK_CREDENTIALS_FILE"] = os.devnull
 PID_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".jupyter-server.pid")
 with open(PID_FILE, "w") as pid_file:
     pid_file.write(str(os.getpid()))
+
+# The container's filesystem for the pre-flight report: a small tree with a pip cache, written
+# after the moment changes count from. The tests plant more in it (its path is in ROOT_FILE).
+CONTAINER = tempfile.mkdtemp(prefix="modelarts-snapshot-ui-container-")
+c.ModelArtsSnapshot.changes_since = time.time() - 1
+for relative, size in (
+    ("home/ma-user/.cache/pip/http-v2/a/b/blob.body", 3_000_000),
+    ("opt/tools/tool.bin", 1_000_000),
+    ("home/ma-user/work/dataset.bin", 2_000_000),
+):
+    target = os.path.join(CONTAINER, relative)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "wb") as handle:
+        handle.write(os.urandom(size))
+c.ModelArtsSnapshot.scan_root = CONTAINER
+c.ModelArtsSnapshot.work_dir = os.path.join(CONTAINER, "home/ma-user/work")
+# Each dialog walks again, so that what a test plants is seen at once.
+c.ModelArtsSnapshot.report_reuse_seconds = 0
+ROOT_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".preflight-root")
+with open(ROOT_FILE, "w") as root_file:
+    root_file.write(CONTAINER)

@@ -10,6 +10,8 @@ import * as path from 'path';
 const EMULATOR = 'http://127.0.0.1:8090';
 const ARTIFACTS = 'test-results/screenshots';
 const SERVER_PID_FILE = path.join(__dirname, '..', '.jupyter-server.pid');
+// The folder the server walks as the container's filesystem (see the server config).
+const CONTAINER_FILE = path.join(__dirname, '..', '.preflight-root');
 
 async function emulator(
   request: APIRequestContext,
@@ -62,6 +64,21 @@ async function fillForm(page: Page, name: string, namespace: string) {
   await expect(form.getByLabel('Name', { exact: true })).toBeVisible();
   await form.getByLabel('Name', { exact: true }).fill(name);
   await form.getByLabel('Namespace').fill(namespace);
+  await reportReady(page);
+}
+
+/** Wait for the tag check that follows typing, then for the report it gives. */
+async function reportReady(page: Page) {
+  await page.waitForTimeout(800);
+  await expect(
+    dialog(page).locator('.jp-ModelArtsSnapshot-reportStatus')
+  ).toHaveText(/The report is ready/, { timeout: 30000 });
+}
+
+function check(page: Page, id: string) {
+  return dialog(page).locator(
+    `.jp-ModelArtsSnapshot-check[data-check="${id}"]`
+  );
 }
 
 test.describe('Save as image', () => {
@@ -89,6 +106,11 @@ test.describe('Save as image', () => {
     await expect(tag).toHaveValue(/^\d{8}$/);
     await fillForm(page, 'ui-env', 'atelier-auto');
     await dialog(page).getByLabel('Description').fill('Saved from the UI test');
+    await reportReady(page);
+    // The new notebook has unsaved changes: the dialog offers to save them.
+    await expect(dialog(page)).toContainText('Unsaved documents: Untitled');
+    await dialog(page).getByRole('button', { name: 'Save all' }).click();
+    await expect(dialog(page)).not.toContainText('Unsaved documents');
     await dialog(page).screenshot({ path: `${ARTIFACTS}/form.png` });
     await dialog(page).getByLabel('Namespace').press('Enter');
     await expect(dialog(page)).toHaveCount(0);
@@ -125,7 +147,7 @@ test.describe('Save as image', () => {
     const name = dialog(page).getByLabel('Name', { exact: true });
     await expect(name).toHaveAttribute('aria-invalid', 'true');
     await expect(dialog(page)).toContainText('lowercase letters');
-    const save = dialog(page).getByRole('button', { name: 'Save' });
+    const save = dialog(page).getByRole('button', { name: 'Save', exact: true });
     await expect(save).toBeDisabled();
     await name.press('Enter');
     await expect(dialog(page)).toBeVisible();
@@ -147,7 +169,7 @@ test.describe('Save as image', () => {
     await page.locator('#modal-command-palette input').fill('Save as Image');
     await page.keyboard.press('Enter');
     await fillForm(page, 'too-big', 'atelier-auto');
-    await dialog(page).getByRole('button', { name: 'Save' }).click();
+    await dialog(page).getByRole('button', { name: 'Save', exact: true }).click();
 
     const job = panel(page).locator('.jp-ModelArtsSnapshot-job').first();
     await expect(job).toContainText('too-big');
@@ -176,6 +198,12 @@ test.describe('A save ModelArts refuses', () => {
       .locator('.jp-NotebookPanel-toolbar')
       .getByRole('button', { name: 'Save as image' })
       .click();
+    // The tag check cannot list the organization's tags, so only ModelArts sees the duplicate.
+    await emulator(request, '/_emulator/faults', {
+      route: 'list_image',
+      status: 400,
+      count: 50
+    });
     await fillForm(page, 'dup-env', 'atelier-auto');
     const tag = await dialog(page).getByLabel('Tag').inputValue();
     // The same name:tag saved earlier (from another instance, say): ModelArts refuses it.
@@ -184,7 +212,10 @@ test.describe('A save ModelArts refuses', () => {
       namespace: 'atelier-auto',
       tag
     });
-    await dialog(page).getByRole('button', { name: 'Save' }).click();
+    await dialog(page)
+      .getByLabel('Save anyway, despite the warnings above')
+      .check(); // the new notebook is unsaved
+    await dialog(page).getByRole('button', { name: 'Save', exact: true }).click();
 
     await expectNotification(page, 'error', 'Conflict tag');
     await expectNotification(page, 'error', 'ModelArts request ID');
@@ -194,6 +225,115 @@ test.describe('A save ModelArts refuses', () => {
       /ModelArts request ID \(for Huawei support\): [0-9a-f]{32}$/
     );
     await panel(page).screenshot({ path: `${ARTIFACTS}/panel-refused.png` });
+    expect(await createCount(request)).toBe(1);
+  });
+});
+
+test.describe('The pre-flight report', () => {
+  test.beforeEach(async ({ request }) => {
+    await emulator(request, '/_emulator/reset', {});
+  });
+
+  test('shows what the image adds, cleans a cache after a confirmation, and saves', async ({
+    page,
+    request
+  }) => {
+    const container = fs.readFileSync(CONTAINER_FILE, 'utf8');
+    const pipCache = path.join(container, 'home/ma-user/.cache/pip');
+    const credentials = path.join(container, 'home/ma-user/.ssh/id_ed25519');
+    const blob = path.join(pipCache, 'http-v2/a/b/blob.body');
+    fs.mkdirSync(path.dirname(blob), { recursive: true });
+    fs.writeFileSync(blob, Buffer.alloc(3_000_000, 1));
+    fs.mkdirSync(path.dirname(credentials), { recursive: true });
+    fs.writeFileSync(credentials, '-----BEGIN OPENSSH PRIVATE KEY-----\nxyz\n');
+    try {
+      await page.notebook.createNew();
+      await page
+        .locator('.jp-NotebookPanel-toolbar')
+        .getByRole('button', { name: 'Save as image' })
+        .click();
+      await fillForm(page, 'checked-env', 'atelier-auto');
+      const report = dialog(page).getByRole('region', {
+        name: 'What the image will hold'
+      });
+      await expect(report.locator('meter')).toBeVisible();
+      await expect(report).toContainText('The image grows by');
+      await expect(check(page, 'caches')).toContainText(pipCache);
+      await expect(check(page, 'secrets')).toContainText(
+        `${credentials} (private-key)`
+      );
+      await expect(check(page, 'secrets')).toContainText(
+        'anyone who can pull the image can read them'
+      );
+      await expect(check(page, 'secrets')).toContainText('Warning');
+      await expect(check(page, 'instance')).toContainText('OK');
+
+      // Cleaning asks first and says what goes.
+      await check(page, 'caches')
+        .getByRole('button', { name: /^Clean up / })
+        .click();
+      const confirm = dialog(page).getByRole('group', {
+        name: 'Confirm the cleanup'
+      });
+      await expect(confirm).toContainText(pipCache);
+      await expect(confirm).toContainText('nothing in the work volume');
+      await dialog(page).screenshot({ path: `${ARTIFACTS}/preflight.png` });
+      await confirm.getByRole('button', { name: /^Delete / }).click();
+      await expect(check(page, 'caches')).toContainText(
+        'No known cache adds to the image'
+      );
+      await expect(dialog(page)).toContainText('Cleaned up');
+      expect(fs.existsSync(blob)).toBe(false);
+
+      // A warning is confirmed with "Save anyway"; then Save goes.
+      const save = dialog(page).getByRole('button', { name: 'Save', exact: true });
+      await expect(save).toBeDisabled();
+      await dialog(page)
+        .getByLabel('Save anyway, despite the warnings above')
+        .check();
+      await expect(save).toBeEnabled();
+      await save.click();
+      await expect(dialog(page)).toHaveCount(0);
+      const current = panel(page).locator('.jp-ModelArtsSnapshot-job').first();
+      await expect(current).toContainText('checked-env');
+      expect(await createCount(request)).toBe(1);
+    } finally {
+      fs.rmSync(credentials, { force: true });
+    }
+  });
+
+  test('a tag the organization has blocks Save and the proposed tag unblocks it', async ({
+    page,
+    request
+  }) => {
+    await page.menu.clickMenuItem('File>Save as Image…');
+    await fillForm(page, 'tagged-env', 'atelier-auto');
+    const tagField = dialog(page).getByLabel('Tag');
+    const tag = await tagField.inputValue();
+    await emulator(request, '/_emulator/images', {
+      name: 'tagged-env',
+      namespace: 'atelier-auto',
+      tag
+    });
+    await tagField.fill(tag); // typing again checks the tag again
+    await reportReady(page);
+    await expect(check(page, 'tag')).toContainText('already exists', {
+      timeout: 30000
+    });
+    await expect(check(page, 'tag')).toContainText('Blocks the save');
+    const save = dialog(page).getByRole('button', { name: 'Save', exact: true });
+    await expect(save).toBeDisabled();
+    await check(page, 'tag')
+      .getByRole('button', { name: `Use tag ${tag}-2` })
+      .click();
+    await expect(tagField).toHaveValue(`${tag}-2`);
+    await reportReady(page);
+    await expect(save).toBeEnabled();
+    await save.click();
+    await expect(dialog(page)).toHaveCount(0);
+    await expect(
+      panel(page).locator('.jp-ModelArtsSnapshot-job').first()
+    ).toContainText(`tagged-env:${tag}-2`);
     expect(await createCount(request)).toBe(1);
   });
 });
@@ -216,7 +356,7 @@ test.describe('The instance pause', () => {
       void window.jupyterapp.commands.execute('modelarts-snapshot:save');
     });
     await fillForm(page, 'paused-env', 'atelier-auto');
-    await dialog(page).getByRole('button', { name: 'Save' }).click();
+    await dialog(page).getByRole('button', { name: 'Save', exact: true }).click();
     const current = panel(page).locator('.jp-ModelArtsSnapshot-job').first();
     await expect(current).toHaveAttribute('data-status', 'CREATING', {
       timeout: 30000

@@ -1,0 +1,466 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { Poll } from '@lumino/polling';
+import { Widget } from '@lumino/widgets';
+
+import { requestAPI } from './request';
+import {
+  ICheck,
+  ICheckItem,
+  ICleanupResult,
+  IPreflightReport,
+  ISaveRequest
+} from './tokens';
+
+/** The pre-flight calls of the REST API. */
+export interface IPreflightAPI {
+  start(
+    image?: Pick<ISaveRequest, 'name' | 'namespace' | 'tag'>
+  ): Promise<IPreflightReport>;
+  latest(): Promise<IPreflightReport>;
+  cleanup(paths: string[]): Promise<ICleanupResult>;
+}
+
+export const restPreflightAPI: IPreflightAPI = {
+  start: image =>
+    requestAPI<IPreflightReport>('preflight', {
+      method: 'POST',
+      body: image ? JSON.stringify(image) : ''
+    }),
+  latest: () => requestAPI<IPreflightReport>('preflight'),
+  cleanup: paths =>
+    requestAPI<ICleanupResult>('preflight/cleanup', {
+      method: 'POST',
+      body: JSON.stringify({ paths })
+    })
+};
+
+// Unique element IDs, so labels stay tied to what they name.
+let nextReportId = 0;
+
+/** The checks whose items the dialog lists (the others say all in their message). */
+const LISTED_CHECKS = ['caches', 'secrets', 'kernels', 'processes'];
+
+/** How often the dialog asks for the report while the walk runs. */
+const PROGRESS_INTERVAL_MS = 500;
+
+export function humanBytes(size: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = size;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit > 0 && value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+export function levelWords(level: string, trans: TranslationBundle): string {
+  switch (level) {
+    case 'block':
+      return trans.__('Blocks the save');
+    case 'warn':
+      return trans.__('Warning');
+    case 'info':
+      return trans.__('Note');
+    default:
+      return trans.__('OK');
+  }
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text?: string
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) {
+    node.textContent = text;
+  }
+  return node;
+}
+
+/**
+ * The pre-flight report in the Save dialog: progress while the walk runs, then the size
+ * against the limit, the largest additions and each check. A block keeps the dialog's Save
+ * button disabled (the dialog refuses a body with `.jp-mod-error`); a warning asks the person
+ * to tick "Save anyway" (a required checkbox).
+ */
+export class PreflightView extends Widget {
+  constructor(options: PreflightView.IOptions) {
+    super();
+    this._options = options;
+    const trans = options.trans;
+    this.addClass('jp-ModelArtsSnapshot-report');
+    this.node.setAttribute('role', 'region');
+    const heading = element(
+      'h3',
+      'jp-ModelArtsSnapshot-reportTitle',
+      trans.__('What the image will hold')
+    );
+    heading.id = `jp-ModelArtsSnapshot-report-${nextReportId++}`;
+    this.node.setAttribute('aria-labelledby', heading.id);
+    this._status.setAttribute('role', 'status');
+    this._status.setAttribute('aria-live', 'polite');
+    this._confirmBox.type = 'checkbox';
+    this._confirmBox.id = `${heading.id}-confirm`;
+    this._confirmBox.addEventListener('change', () => this._revalidate());
+    const confirmLabel = element(
+      'label',
+      '',
+      trans.__('Save anyway, despite the warnings above')
+    );
+    confirmLabel.htmlFor = this._confirmBox.id;
+    this._confirm.append(this._confirmBox, confirmLabel);
+    this.node.append(
+      heading,
+      this._status,
+      this._body,
+      this._unsaved,
+      this._confirm
+    );
+    this._render();
+  }
+
+  get report(): IPreflightReport | null {
+    return this._report;
+  }
+
+  /** Start (or join) the report; `image` lets the server check the tag too. */
+  async start(
+    image?: Pick<ISaveRequest, 'name' | 'namespace' | 'tag'>
+  ): Promise<void> {
+    try {
+      this._update(await this._options.api.start(image));
+    } catch (error) {
+      this._failed((error as Error).message);
+      return;
+    }
+    if (this._report?.state === 'running' && !this._poll) {
+      this._poll = new Poll({
+        factory: () => this._refresh(),
+        frequency: { interval: PROGRESS_INTERVAL_MS, backoff: false },
+        standby: 'never'
+      });
+    }
+  }
+
+  dispose(): void {
+    this._poll?.dispose();
+    super.dispose();
+  }
+
+  private async _refresh(): Promise<void> {
+    const report = await this._options.api.latest();
+    this._update(report);
+    if (report.state !== 'running') {
+      this._poll?.dispose();
+      this._poll = null;
+    }
+  }
+
+  private _update(report: IPreflightReport): void {
+    this._report = report;
+    this._error = null;
+    this._render();
+  }
+
+  private _failed(message: string): void {
+    this._error = message;
+    this._render();
+  }
+
+  private _render(): void {
+    const trans = this._options.trans;
+    const report = this._report;
+    this._body.replaceChildren();
+    if (this._error) {
+      this._status.textContent = trans.__(
+        'The report could not be made: %1',
+        this._error
+      );
+    } else if (!report || report.state === 'running') {
+      const progress = report?.progress ?? { files: 0, bytes: 0 };
+      this._status.textContent = trans.__(
+        'Looking at what the image will add: %1 changed files, %2 so far…',
+        progress.files,
+        humanBytes(progress.bytes)
+      );
+    } else if (report.state === 'failed') {
+      this._status.textContent = trans.__(
+        'The report could not be made: %1',
+        report.message ?? ''
+      );
+    } else {
+      this._status.textContent = report.partial
+        ? trans.__(
+            'The walk stopped at its time limit: the figures below are at least what the image adds.'
+          )
+        : trans.__('The report is ready.');
+    }
+    if (report?.estimate) {
+      this._body.append(this._sizeBar(report.estimate));
+    }
+    if (report && report.largest.length > 0) {
+      this._body.append(this._largest(report.largest));
+    }
+    if (report && report.checks.length > 0) {
+      const list = element('ul', 'jp-ModelArtsSnapshot-checks');
+      list.setAttribute('aria-label', trans.__('Checks'));
+      for (const check of report.checks) {
+        list.append(this._check(check));
+      }
+      this._body.append(list);
+    }
+    this._renderUnsaved();
+    this._revalidate();
+  }
+
+  private _sizeBar(estimate: NonNullable<IPreflightReport['estimate']>) {
+    const trans = this._options.trans;
+    const box = element('div', 'jp-ModelArtsSnapshot-size');
+    const label = element(
+      'div',
+      '',
+      trans.__(
+        'The image grows by %1 (%2 files) of the %3 ModelArts saves.',
+        humanBytes(estimate.bytes),
+        estimate.files,
+        humanBytes(estimate.limit_bytes)
+      )
+    );
+    label.id = `jp-ModelArtsSnapshot-size-${nextReportId++}`;
+    const meter = document.createElement('meter');
+    meter.min = 0;
+    meter.max = estimate.limit_bytes;
+    meter.low = estimate.limit_bytes * 0.8;
+    meter.high = estimate.limit_bytes * 0.8;
+    meter.optimum = 0;
+    meter.value = Math.min(estimate.bytes, estimate.limit_bytes);
+    meter.setAttribute('aria-labelledby', label.id);
+    box.append(label, meter);
+    return box;
+  }
+
+  private _largest(largest: ICheckItem[]): HTMLElement {
+    const trans = this._options.trans;
+    const details = element('details', 'jp-ModelArtsSnapshot-largest');
+    details.append(
+      element('summary', '', trans.__('Largest additions (%1)', largest.length))
+    );
+    const list = element('ul', '');
+    for (const entry of largest) {
+      list.append(
+        element(
+          'li',
+          '',
+          `${humanBytes(entry.bytes ?? 0)} — ${entry.path ?? ''}`
+        )
+      );
+    }
+    details.append(list);
+    return details;
+  }
+
+  private _check(check: ICheck): HTMLElement {
+    const trans = this._options.trans;
+    const item = element(
+      'li',
+      `jp-ModelArtsSnapshot-check jp-mod-level-${check.level}`
+    );
+    item.dataset.check = check.id;
+    item.append(
+      element(
+        'span',
+        'jp-ModelArtsSnapshot-level',
+        levelWords(check.level, trans)
+      ),
+      element('span', 'jp-ModelArtsSnapshot-checkMessage', check.message)
+    );
+    const rows = check.items.map(entry => this._itemText(check, entry));
+    if (rows.length > 0 && LISTED_CHECKS.includes(check.id)) {
+      const list = element('ul', 'jp-ModelArtsSnapshot-items');
+      rows.forEach(text => list.append(element('li', '', text)));
+      item.append(list);
+    }
+    if (check.id === 'caches' && check.level !== 'ok') {
+      item.append(this._cleanup(check.items));
+    }
+    if (check.id === 'caches' && this._cleaned) {
+      item.append(element('p', 'jp-ModelArtsSnapshot-cleaned', this._cleaned));
+    }
+    const proposed = check.items.find(entry => entry.kind === 'proposed-tag');
+    if (check.id === 'tag' && check.level === 'block' && proposed?.name) {
+      const use = element(
+        'button',
+        'jp-mod-styled jp-mod-accept',
+        trans.__('Use tag %1', proposed.name)
+      );
+      use.type = 'button';
+      use.addEventListener('click', () =>
+        this._options.onUseTag(proposed.name ?? '')
+      );
+      item.append(use);
+    }
+    return item;
+  }
+
+  private _itemText(check: ICheck, entry: ICheckItem): string {
+    const trans = this._options.trans;
+    switch (check.id) {
+      case 'caches':
+        return trans.__(
+          '%1 (%2): %3',
+          entry.path ?? '',
+          entry.kind,
+          humanBytes(entry.bytes ?? 0)
+        );
+      case 'secrets':
+        return trans.__('%1 (%2)', entry.path ?? '', entry.kind);
+      case 'kernels':
+        return trans.__('Kernel %1 (%2)', entry.name ?? '', entry.id ?? '');
+      case 'processes':
+        return trans.__('Process %1 (%2)', entry.name ?? '', entry.id ?? '');
+      default:
+        return entry.name ?? entry.path ?? entry.kind;
+    }
+  }
+
+  /** "Clean up N GB", then an inline confirmation that lists what is removed. */
+  private _cleanup(items: ICheckItem[]): HTMLElement {
+    const trans = this._options.trans;
+    const box = element('div', 'jp-ModelArtsSnapshot-cleanup');
+    const listed = items.filter(entry => entry.path && (entry.bytes ?? 0) > 0);
+    const total = listed.reduce((sum, entry) => sum + (entry.bytes ?? 0), 0);
+    const button = element(
+      'button',
+      'jp-mod-styled jp-mod-reject',
+      trans.__('Clean up %1', humanBytes(total))
+    );
+    button.type = 'button';
+    button.addEventListener('click', () => {
+      const confirm = element('div', 'jp-ModelArtsSnapshot-confirm');
+      confirm.setAttribute('role', 'group');
+      confirm.setAttribute('aria-label', trans.__('Confirm the cleanup'));
+      confirm.append(
+        element(
+          'p',
+          '',
+          trans.__(
+            'This deletes the content of these folders. Their tools download it again when needed; nothing in the work volume is touched.'
+          )
+        )
+      );
+      const paths = element('ul', '');
+      listed.forEach(entry =>
+        paths.append(
+          element('li', '', `${entry.path} (${humanBytes(entry.bytes ?? 0)})`)
+        )
+      );
+      const cancel = element(
+        'button',
+        'jp-mod-styled jp-mod-reject',
+        trans.__('Keep them')
+      );
+      cancel.type = 'button';
+      const remove = element(
+        'button',
+        'jp-mod-styled jp-mod-warn',
+        trans.__('Delete %1', humanBytes(total))
+      );
+      remove.type = 'button';
+      cancel.addEventListener('click', () => {
+        confirm.replaceWith(button);
+        button.focus();
+      });
+      remove.addEventListener('click', async () => {
+        remove.disabled = cancel.disabled = true;
+        try {
+          const result = await this._options.api.cleanup(
+            listed.map(entry => entry.path as string)
+          );
+          this._cleaned = trans.__(
+            'Cleaned up: the image carries %1 less.',
+            humanBytes(result.freed_bytes)
+          );
+          this._update(await this._options.api.latest());
+        } catch (error) {
+          this._failed((error as Error).message);
+        }
+      });
+      confirm.append(paths, cancel, remove);
+      button.replaceWith(confirm);
+      cancel.focus();
+    });
+    box.append(button);
+    return box;
+  }
+
+  private _renderUnsaved(): void {
+    const trans = this._options.trans;
+    const titles = this._options.unsaved();
+    this._unsaved.replaceChildren();
+    if (titles.length === 0) {
+      return;
+    }
+    this._unsaved.append(
+      element(
+        'p',
+        'jp-ModelArtsSnapshot-checkMessage',
+        trans.__(
+          'Unsaved documents: %1. The image does not hold them; save them to keep the changes.',
+          titles.join(', ')
+        )
+      )
+    );
+    const saveAll = element(
+      'button',
+      'jp-mod-styled jp-mod-accept',
+      trans.__('Save all')
+    );
+    saveAll.type = 'button';
+    saveAll.addEventListener('click', async () => {
+      await this._options.saveAll();
+      this._renderUnsaved();
+      this._revalidate();
+    });
+    this._unsaved.append(saveAll);
+  }
+
+  /** Keep the dialog's Save button in step: disabled while running or on a block. */
+  private _revalidate(): void {
+    const report = this._report;
+    const levels = report?.checks.map(check => check.level) ?? [];
+    const waiting = !this._error && (!report || report.state === 'running');
+    const blocked = levels.includes('block');
+    const warned =
+      levels.includes('warn') || this._options.unsaved().length > 0;
+    this._status.classList.toggle('jp-mod-error', waiting || blocked);
+    this._confirm.hidden = blocked || waiting || !warned;
+    this._confirmBox.required = !this._confirm.hidden;
+    this.node.dispatchEvent(new Event('input', { bubbles: true }));
+  }
+
+  private _options: PreflightView.IOptions;
+  private _report: IPreflightReport | null = null;
+  private _error: string | null = null;
+  private _cleaned: string | null = null;
+  private _poll: Poll | null = null;
+  private _status = element('p', 'jp-ModelArtsSnapshot-reportStatus');
+  private _body = element('div', 'jp-ModelArtsSnapshot-reportBody');
+  private _unsaved = element('div', 'jp-ModelArtsSnapshot-unsaved');
+  private _confirm = element('div', 'jp-ModelArtsSnapshot-saveAnyway');
+  private _confirmBox = document.createElement('input');
+}
+
+export namespace PreflightView {
+  export interface IOptions {
+    trans: TranslationBundle;
+    api: IPreflightAPI;
+    /** Titles of the documents open with unsaved changes. */
+    unsaved: () => string[];
+    saveAll: () => Promise<void>;
+    /** Put a proposed tag into the form. */
+    onUseTag: (tag: string) => void;
+  }
+}
