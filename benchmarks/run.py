@@ -6,6 +6,7 @@ in the same run. Prints a table and writes ``benchmarks/results.json``.
 
     python benchmarks/run.py [--quick]
     python benchmarks/run.py --history     # the cost of a long history only
+    python benchmarks/run.py --preflight   # the pre-flight walk next to find(1)
 """
 
 from __future__ import annotations
@@ -346,6 +347,114 @@ def history_benchmark() -> int:
     return 0
 
 
+PREFLIGHT_FILES = 300_000
+FILES_PER_DIR = 100
+
+
+def make_tree(root: Path, count: int) -> None:
+    """``count`` small files, ``FILES_PER_DIR`` per directory, three levels deep."""
+    for index in range(count // FILES_PER_DIR):
+        folder = root / f"a{index % 30}" / f"b{index % 7}" / f"d{index}"
+        folder.mkdir(parents=True)
+        for number in range(FILES_PER_DIR):
+            (folder / f"f{number}").write_bytes(b"x" * ((number * 37) % 5000))
+
+
+def resident_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def preflight_benchmark() -> int:
+    """The walk against ``find ROOT -xdev -newer REF`` over the same tree (best of three,
+    alternated, warm cache), then a server walking it: its added resident memory, and
+    ``/api/status`` latency while the walk runs."""
+    from jupyterlab_modelarts_snapshot.scan import Scan
+
+    os.environ.update(MODELARTS_NOTEBOOK_ID=DEMO_NOTEBOOK_ID, MODELARTS_METADATA_URL="off")
+    with tempfile.TemporaryDirectory() as tmp:
+        root, ref = Path(tmp) / "container", Path(tmp) / "ref"
+        ref.touch()
+        since = time.time() - 60
+        os.utime(ref, (since, since))
+        make_tree(root, PREFLIGHT_FILES)
+        find_s, scan_s = [], []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            subprocess.run(
+                ["find", str(root), "-xdev", "-newer", str(ref)],
+                stdout=subprocess.DEVNULL,
+                check=True,
+            )
+            find_s.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            result = Scan(str(root), since, [], timeout=600).run()
+            scan_s.append(time.perf_counter() - t0)
+            assert result.files == PREFLIGHT_FILES and not result.partial
+        server = JupyterServer(
+            Path(tmp) / "server",
+            Path(tmp) / "state",
+            poll_interval=10,
+            extra_args=[
+                f"--ModelArtsSnapshot.scan_root={root}",
+                f"--ModelArtsSnapshot.work_dir={Path(tmp) / 'work'}",
+                f"--ModelArtsSnapshot.changes_since={since}",
+            ],
+        ).start()
+        try:
+            assert server.process is not None
+            pid = server.process.pid
+            for _ in range(20):  # the server settles, then its resident memory is the baseline
+                server.http.get("/api/status")
+            time.sleep(1)
+            baseline = resident_kb(pid)
+            peak = baseline
+            latencies: list[float] = []
+            t0 = time.perf_counter()
+            assert server.api("POST", "preflight").status_code == 202
+            state = "running"
+            while state == "running":
+                for _ in range(10):
+                    t1 = time.perf_counter()
+                    assert server.http.get("/api/status").status_code == 200
+                    latencies.append((time.perf_counter() - t1) * 1000)
+                    peak = max(peak, resident_kb(pid))
+                report = server.api("GET", "preflight").json()
+                state = report["state"]
+            server_walk_s = time.perf_counter() - t0
+            assert report["estimate"]["files"] == PREFLIGHT_FILES, report["estimate"]
+        finally:
+            server.stop()
+    results = {
+        "files": PREFLIGHT_FILES,
+        "find_s": round(min(find_s), 3),
+        "scan_s": round(min(scan_s), 3),
+        "ratio": round(min(scan_s) / min(find_s), 2),
+        "server_walk_s": round(server_walk_s, 3),
+        "added_rss_mb": round((peak - baseline) / 1024, 1),
+        "api_status_during_walk_ms": {
+            "requests": len(latencies),
+            "p50": round(statistics.median(latencies), 2),
+            "p99": round(percentile(latencies, 0.99), 2),
+        },
+    }
+    (ROOT / "benchmarks" / "preflight-results.json").write_text(
+        json.dumps(results, indent=2) + "\n"
+    )
+    status = results["api_status_during_walk_ms"]
+    print(
+        f"walk of {PREFLIGHT_FILES:,} new files: {results['scan_s']} s; find -xdev -newer: "
+        f"{results['find_s']} s; ratio {results['ratio']} (target <= 1.5)\n"
+        f"server's resident memory added by the walk: {results['added_rss_mb']} MB (target <= 100)\n"
+        f"GET /api/status while the server walks ({results['server_walk_s']} s, "
+        f"{status['requests']} requests): p50 {status['p50']} ms, p99 {status['p99']} ms "
+        "(target p99 < 50 ms)"
+    )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -355,9 +464,14 @@ def main() -> int:
     parser.add_argument(
         "--history", action="store_true", help="only the cost of a history of 5,000 saves"
     )
+    parser.add_argument(
+        "--preflight", action="store_true", help="only the pre-flight walk of 300,000 files"
+    )
     args = parser.parse_args()
     if args.history:
         return history_benchmark()
+    if args.preflight:
+        return preflight_benchmark()
 
     results = api_benchmarks(args.quick)
     results["labextension_js"] = js_size()

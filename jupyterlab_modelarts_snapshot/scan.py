@@ -76,6 +76,9 @@ SECRET_NAMES = {
     ".ash_history": "shell-history",
     ".python_history": "shell-history",
 }
+# Folders whose files can be credentials whatever their names; names that may hold a key.
+SECRET_FOLDERS = {".huaweicloud", ".aws", ".docker", ".kube", ".ssh"}
+MAYBE_KEYS = (b".pem", b".key", b"history.sqlite")
 SECRET_IN_DIR = {
     (".huaweicloud", "credentials"): "huaweicloud-credentials",
     (".aws", "credentials"): "aws-credentials",
@@ -304,8 +307,12 @@ class Scan:
         result = self.result
         own = result.own
         rest = b""
-        current_dir = None
+        # Per directory, decided once: its totals, whether its files may be credentials by
+        # their folder, and whether small files in it are read for a key pair.
+        current_dir: bytes | None = None
         current: list[int] = [0, 0]
+        special = sniffable = False
+        total = 0
         while True:
             block = process.stdout.read1(READ_BLOCK)  # type: ignore[attr-defined]
             if not block:
@@ -314,28 +321,29 @@ class Scan:
             rest = records.pop()
             for record in records:
                 blocks, _, raw = record.partition(b" ")
-                path = os.fsdecode(raw)
-                size = int(blocks) * 512
-                directory, _, name = path.rpartition("/")
+                directory, _, name = raw.rpartition(b"/")
                 if directory != current_dir:
-                    current = own.setdefault(directory or "/", [0, 0])
                     current_dir = directory
+                    text = os.fsdecode(directory) or "/"
+                    current = own.setdefault(text, [0, 0])
+                    special = text.rpartition("/")[2] in SECRET_FOLDERS or "/.ipython/" in text
+                    sniffable = bool(HOME.search(text + "/")) and not NOT_SNIFFED.search(text + "/")
+                size = int(blocks) * 512
+                total += size
                 current[0] += size
                 current[1] += 1
-                result.files += 1
-                result.bytes += size
-                kind = secret_kind(path)
-                if kind:
-                    result.secrets.append(CheckItem(kind=kind, path=path))
-                elif name.endswith((".pem", ".key")) and _holds_private_key(path):
-                    result.secrets.append(CheckItem(kind="private-key", path=path))
-                elif (
-                    size <= SNIFF_MAX_BYTES
-                    and len(result.sniff) < SNIFF_MAX_FILES
-                    and HOME.search(path)
-                    and not NOT_SNIFFED.search(path)
-                ):
-                    result.sniff.append(path)
+                if name[:1] == b"." or special or name.endswith(MAYBE_KEYS):
+                    path = os.fsdecode(raw)
+                    kind = secret_kind(path)
+                    if kind is None and name.endswith(MAYBE_KEYS) and _holds_private_key(path):
+                        kind = "private-key"
+                    if kind:
+                        result.secrets.append(CheckItem(kind=kind, path=path))
+                        continue
+                if sniffable and size <= SNIFF_MAX_BYTES and len(result.sniff) < SNIFF_MAX_FILES:
+                    result.sniff.append(os.fsdecode(raw))
+            result.files += len(records)
+            result.bytes = total
             if on_progress:
                 on_progress()
 

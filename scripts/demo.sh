@@ -32,6 +32,21 @@ export HUAWEICLOUD_SDK_PROJECT_ID="0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 export HUAWEICLOUD_SDK_AK="EMULATORACCESSKEY0001"
 export HUAWEICLOUD_SDK_SK="emulator-secret-key-0001"
 
+# A small stand-in for the container's own filesystem, so that the pre-flight report has something
+# to show (a pip cache, a tool); on ModelArts the report walks / from the container's start.
+CONTAINER="$DEMO_DIR/container"
+SINCE="$(python -c 'import time; print(time.time() - 1)')"
+python - "$CONTAINER" <<'PLANT'
+import os, sys
+for relative, size in (("home/ma-user/.cache/pip/http-v2/0/blob.body", 48 << 20),
+                       ("opt/tools/bin/tool", 12 << 20)):
+    target = os.path.join(sys.argv[1], relative)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "wb") as handle:
+        handle.truncate(0)
+        handle.write(os.urandom(size))
+PLANT
+
 cat <<INFO
 
   JupyterLab:  http://127.0.0.1:$LAB_PORT/lab?token=$TOKEN
@@ -44,4 +59,6 @@ ROOT_FLAG=()
 [ "$(id -u)" = "0" ] && ROOT_FLAG=(--allow-root)
 jupyter lab --no-browser "${ROOT_FLAG[@]}" --ip=127.0.0.1 --port="$LAB_PORT" \
   --IdentityProvider.token="$TOKEN" --ServerApp.root_dir="$DEMO_DIR/work" \
-  --ModelArtsSnapshot.state_dir="$DEMO_DIR/state" --ModelArtsSnapshot.poll_interval=2
+  --ModelArtsSnapshot.state_dir="$DEMO_DIR/state" --ModelArtsSnapshot.poll_interval=2 \
+  --ModelArtsSnapshot.scan_root="$CONTAINER" --ModelArtsSnapshot.work_dir="$DEMO_DIR/work" \
+  --ModelArtsSnapshot.changes_since="$SINCE"
