@@ -146,7 +146,12 @@ class PreflightHandler(SnapshotHandler):
     @web.authenticated
     async def post(self) -> None:
         try:
-            report = await self.service.preflight.start(self.json_body())
+            body = self.json_body()
+            if body is None and self.request.body.strip():  # a literal null is not "no body"
+                raise InvalidInput(
+                    "body", "The body must be a JSON object with name, namespace and tag, or empty."
+                )
+            report = await self.service.preflight.start(body)
         except SnapshotError as error:
             self.reply_error(error)
             return

@@ -481,11 +481,11 @@ export interface operations {
     requestBody?: {
       content: {
         'application/json': {
-          /** @description Image name. */
-          name?: string;
-          /** @description SWR organization. */
-          namespace?: string;
-          /** @description Image tag; default the current UTC date and time. Empty means the default. */
+          /** @description Image name; empty means not given. */
+          name?: string | null;
+          /** @description SWR organization; empty means not given. */
+          namespace?: string | null;
+          /** @description Image tag; empty means not given. The tag is checked only when name, namespace and tag are all given. */
           tag?: string | null;
         };
       };

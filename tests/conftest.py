@@ -156,6 +156,8 @@ def jp_server_config(state_dir: Path, modelarts_env: Emulator) -> dict[str, Any]
             "poll_interval": POLL_INTERVAL,
             "request_timeout": REQUEST_TIMEOUT,
             "state_dir": str(state_dir),
+            # A pre-flight walk covers the test's own folder, never the machine's /.
+            "scan_root": str(state_dir.parent),
         },
     }
 

@@ -165,6 +165,9 @@ async def test_not_ready_is_412_and_sends_nothing(
     code, info = await call(jp_fetch, "GET", "instance")
     assert code == 200 and info["ready"] is False and info["credentials"] is None
     assert any("HUAWEICLOUD_SDK_AK" in problem for problem in info["problems"])
+    # On ModelArts the advice is the agency credentials, never a key file the image would carry.
+    advice = next(problem for problem in info["problems"] if "No ModelArts credentials" in problem)
+    assert "agency credentials" in advice and "every saved image would carry it" in advice
     code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
     assert code == 412
     assert answer["problems"] == info["problems"]

@@ -147,7 +147,10 @@ test.describe('Save as image', () => {
     const name = dialog(page).getByLabel('Name', { exact: true });
     await expect(name).toHaveAttribute('aria-invalid', 'true');
     await expect(dialog(page)).toContainText('lowercase letters');
-    const save = dialog(page).getByRole('button', { name: 'Save', exact: true });
+    const save = dialog(page).getByRole('button', {
+      name: 'Save',
+      exact: true
+    });
     await expect(save).toBeDisabled();
     await name.press('Enter');
     await expect(dialog(page)).toBeVisible();
@@ -169,7 +172,9 @@ test.describe('Save as image', () => {
     await page.locator('#modal-command-palette input').fill('Save as Image');
     await page.keyboard.press('Enter');
     await fillForm(page, 'too-big', 'atelier-auto');
-    await dialog(page).getByRole('button', { name: 'Save', exact: true }).click();
+    await dialog(page)
+      .getByRole('button', { name: 'Save', exact: true })
+      .click();
 
     const job = panel(page).locator('.jp-ModelArtsSnapshot-job').first();
     await expect(job).toContainText('too-big');
@@ -215,7 +220,9 @@ test.describe('A save ModelArts refuses', () => {
     await dialog(page)
       .getByLabel('Save anyway, despite the warnings above')
       .check(); // the new notebook is unsaved
-    await dialog(page).getByRole('button', { name: 'Save', exact: true }).click();
+    await dialog(page)
+      .getByRole('button', { name: 'Save', exact: true })
+      .click();
 
     await expectNotification(page, 'error', 'Conflict tag');
     await expectNotification(page, 'error', 'ModelArts request ID');
@@ -286,7 +293,10 @@ test.describe('The pre-flight report', () => {
       expect(fs.existsSync(blob)).toBe(false);
 
       // A warning is confirmed with "Save anyway"; then Save goes.
-      const save = dialog(page).getByRole('button', { name: 'Save', exact: true });
+      const save = dialog(page).getByRole('button', {
+        name: 'Save',
+        exact: true
+      });
       await expect(save).toBeDisabled();
       await dialog(page)
         .getByLabel('Save anyway, despite the warnings above')
@@ -321,7 +331,10 @@ test.describe('The pre-flight report', () => {
       timeout: 30000
     });
     await expect(check(page, 'tag')).toContainText('Blocks the save');
-    const save = dialog(page).getByRole('button', { name: 'Save', exact: true });
+    const save = dialog(page).getByRole('button', {
+      name: 'Save',
+      exact: true
+    });
     await expect(save).toBeDisabled();
     await check(page, 'tag')
       .getByRole('button', { name: `Use tag ${tag}-2` })
@@ -356,7 +369,9 @@ test.describe('The instance pause', () => {
       void window.jupyterapp.commands.execute('modelarts-snapshot:save');
     });
     await fillForm(page, 'paused-env', 'atelier-auto');
-    await dialog(page).getByRole('button', { name: 'Save', exact: true }).click();
+    await dialog(page)
+      .getByRole('button', { name: 'Save', exact: true })
+      .click();
     const current = panel(page).locator('.jp-ModelArtsSnapshot-job').first();
     await expect(current).toHaveAttribute('data-status', 'CREATING', {
       timeout: 30000
