@@ -37,19 +37,21 @@ export function statusKind(status: string): string {
   return 'progress';
 }
 
-/** ModelArts reports sizes in KB. */
-export function humanSize(sizeKb: number | null): string {
-  if (!sizeKb || sizeKb <= 0) {
-    return '';
-  }
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let size = sizeKb;
+/** Bytes for people: 980 KB, 3.2 GB. */
+export function humanBytes(size: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = size;
   let unit = 0;
-  while (size >= 1024 && unit < units.length - 1) {
-    size /= 1024;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
     unit++;
   }
-  return `${size.toFixed(size < 10 && unit > 0 ? 1 : 0)} ${units[unit]}`;
+  return `${value.toFixed(unit > 0 && value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** ModelArts reports sizes in KB. */
+export function humanSize(sizeKb: number | null): string {
+  return sizeKb && sizeKb > 0 ? humanBytes(sizeKb * 1024) : '';
 }
 
 export function elapsedSeconds(job: IJob, now: number = Date.now()): number {

@@ -2,6 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { Poll } from '@lumino/polling';
 import { Widget } from '@lumino/widgets';
 
+import { humanBytes } from './format';
 import { requestAPI } from './request';
 import {
   ICheck,
@@ -42,17 +43,6 @@ const LISTED_CHECKS = ['caches', 'secrets', 'kernels', 'processes'];
 
 /** How often the dialog asks for the report while the walk runs. */
 const PROGRESS_INTERVAL_MS = 500;
-
-export function humanBytes(size: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = size;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit > 0 && value < 10 ? 1 : 0)} ${units[unit]}`;
-}
 
 export function levelWords(level: string, trans: TranslationBundle): string {
   switch (level) {

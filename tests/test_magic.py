@@ -103,8 +103,9 @@ def test_a_refused_save_says_why_in_the_cell(
         if message["header"]["msg_type"] == "update_display_data":
             text = message["content"]["data"]["text/plain"]
             if text.startswith("The save did not start"):
-                assert "Conflict tag v1 for image magic-env" in text
-                assert "ModelArts request ID (for Huawei support): " in text
+                # The tag check refuses it before ModelArts is asked, and proposes a free tag.
+                assert "magic-env:v1 already exists in organization atelier-auto" in text
+                assert "'v1-2'" in text
                 break
     else:
         raise AssertionError("no refusal shown")

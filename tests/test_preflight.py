@@ -17,7 +17,7 @@ import pytest
 from test_cli import SAVE, as_json, run_cli, run_cli_command
 from test_handlers import GOOD, call
 
-from conftest import POLL_INTERVAL, REQUEST_TIMEOUT, Emulator
+from conftest import Emulator
 
 # Shaped like a Huawei Cloud key pair; made up, and must never appear in an answer or a log.
 ACCESS_KEY = "HPUAZ7QK3M9WX2TB5R8N"
@@ -99,26 +99,16 @@ def allocated(paths: list[Path]) -> int:
 
 
 @pytest.fixture
-def jp_server_config(state_dir: Path, modelarts_env: Emulator, tree: Tree) -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyterlab_modelarts_snapshot": True},
-            "allow_unauthenticated_access": False,
-            "reraise_server_extension_failures": True,
-        },
-        "ModelArtsSnapshot": {
-            "poll_interval": POLL_INTERVAL,
-            "request_timeout": REQUEST_TIMEOUT,
-            "state_dir": str(state_dir),
-            "scan_root": str(tree.root),
-            "work_dir": str(tree.work),
-            "changes_since": tree.since,
-        },
-    }
+def jp_server_config(jp_server_config: dict[str, Any], tree: Tree) -> dict[str, Any]:
+    # The server walks the prepared tree as the container's filesystem.
+    jp_server_config["ModelArtsSnapshot"].update(
+        scan_root=str(tree.root), work_dir=str(tree.work), changes_since=tree.since
+    )
+    return jp_server_config
 
 
 async def finished_report(jp_fetch: Any, body: Any = None) -> dict[str, Any]:
-    code, report = await call(jp_fetch, "POST", "preflight", body=body)
+    code, report = await call(jp_fetch, "POST", "preflight", body=body or {})
     assert code == 202, report
     deadline = time.monotonic() + 20
     while report["state"] == "running":
@@ -285,7 +275,9 @@ async def test_a_size_block_refuses_the_save_unless_forced(
 
 
 async def test_tabs_share_one_walk_and_a_finished_one_is_reused(jp_fetch: Any) -> None:
-    answers = await asyncio.gather(*(call(jp_fetch, "POST", "preflight") for _ in range(5)))
+    answers = await asyncio.gather(
+        *(call(jp_fetch, "POST", "preflight", body={}) for _ in range(5))
+    )
     assert {code for code, _ in answers} == {202}
     assert len({report["started_at"] for _, report in answers}) == 1
     first = await finished_report(jp_fetch)
@@ -300,6 +292,8 @@ async def test_no_report_yet_is_404_and_bad_bodies_are_400(jp_fetch: Any) -> Non
     assert (code, answer["field"]) == (400, "name")
     code, answer = await call(jp_fetch, "POST", "preflight", body={"size": 1})
     assert (code, answer["field"]) == (400, "size")
+    code, answer = await call(jp_fetch, "POST", "preflight", raw=b"null")
+    assert (code, answer["field"]) == (400, "body")
     code, answer = await call(jp_fetch, "POST", "preflight", "cleanup", body={"paths": ["/tmp"]})
     assert code == 400 and "POST modelarts-snapshot/preflight" in answer["message"]
 

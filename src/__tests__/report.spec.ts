@@ -41,11 +41,14 @@ function check(id: string, level: string): ICheck {
 }
 
 function view(answers: IPreflightReport[]): PreflightView {
-  const api: IPreflightAPI = {
+  return viewOf({
     start: async () => answers[0],
     latest: async () => answers[Math.min(1, answers.length - 1)],
     cleanup: async () => ({ cleaned: [], freed_bytes: 0 })
-  };
+  });
+}
+
+function viewOf(api: IPreflightAPI): PreflightView {
   const widget = new PreflightView({
     trans,
     api,
@@ -112,21 +115,13 @@ describe('PreflightView', () => {
   });
 
   it('says why when the report could not be made, and does not block', async () => {
-    const api: IPreflightAPI = {
+    const widget = viewOf({
       start: async () => {
         throw new Error('the server did not answer');
       },
       latest: async () => report('done', []),
       cleanup: async () => ({ cleaned: [], freed_bytes: 0 })
-    };
-    const widget = new PreflightView({
-      trans,
-      api,
-      unsaved: () => [],
-      saveAll: async () => undefined,
-      onUseTag: () => undefined
     });
-    Widget.attach(widget, document.body);
     await widget.start();
     expect(widget.node.textContent).toContain('the server did not answer');
     expect(savable(widget)).toBe(true);
