@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
@@ -50,6 +52,7 @@ class ModelArtsSnapshotApp(ExtensionApp):
             return
         self.settings["modelarts_snapshot_service"] = self.service
         self.service.preflight.busy_kernels = self._busy_kernels
+        self.service.images.pythons = self._kernel_pythons
         self.log.info(
             "ModelArts snapshot: notebook %s (from %s), %s",
             self.service.notebook_id,
@@ -66,6 +69,19 @@ class ModelArtsSnapshotApp(ExtensionApp):
             if kernel.get("execution_state") == "busy"
         ]
 
+    def _kernel_pythons(self) -> dict[str, list[str]]:
+        """Each kernelspec's Python, with the kernels that run on it (for the manifest)."""
+        pythons: dict[str, list[str]] = {}
+        manager = self.serverapp.kernel_spec_manager if self.serverapp else None
+        if manager is None:
+            return pythons
+        for name, spec in manager.get_all_specs().items():
+            argv = spec.get("spec", {}).get("argv") or []
+            python = shutil.which(argv[0]) if argv else None
+            if python and "python" in os.path.basename(python):
+                pythons.setdefault(python, []).append(name)
+        return pythons
+
     def initialize_handlers(self) -> None:
         if self.service is not None:
             self.handlers.extend(HANDLERS)
@@ -74,6 +90,8 @@ class ModelArtsSnapshotApp(ExtensionApp):
         # Saves left unfinished by an earlier server are followed again right away.
         if self.service is not None:
             self.service.start_poller()
+            # The environment as this container started, before anything else is installed.
+            self.service.start_records()
 
     async def stop_extension(self) -> None:
         if self.service is not None:

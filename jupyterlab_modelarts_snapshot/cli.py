@@ -34,6 +34,7 @@ from .exceptions import (
     outcome,
 )
 from .jobs import SnapshotService
+from .manifest import rebuild_file
 from .models import Check, Job, PreflightReport
 from .preflight import human_bytes
 
@@ -205,6 +206,91 @@ async def _clean(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Out
         await service.close()
 
 
+def describe_manifest(manifest: dict[str, Any]) -> str:
+    os_name = manifest.get("os", {}).get("pretty_name") or "unknown OS"
+    lines = [f"OS:     {os_name}"]
+    image = manifest.get("image") or {}
+    if image:
+        lines.append(f"Image:  {image.get('swr_path') or image.get('name')} ({image.get('id')})")
+    for env in manifest.get("python", []):
+        kernels = f", kernels {', '.join(env['kernels'])}" if env.get("kernels") else ""
+        lines.append(
+            f"Python: {env['version']} at {env['prefix']}: {len(env['packages'])} "
+            f"distributions{kernels}"
+        )
+    for env in manifest.get("conda", []):
+        lines.append(f"conda:  {env['prefix']}: {len(env['packages'])} packages")
+    lines.append(f"apt:    {len(manifest.get('apt', []))} packages")
+    gpu = manifest.get("gpu") or {}
+    if any(gpu.values()):
+        lines.append(
+            f"GPU:    CUDA {gpu.get('cuda') or '-'}, cuDNN {gpu.get('cudnn') or '-'}, "
+            f"driver {gpu.get('driver') or '-'}"
+        )
+    return "\n".join(lines)
+
+
+def describe_changes(changes: dict[str, Any]) -> str:
+    lines = [
+        f"Compared with the {'parent image' if changes['parent'] == 'lineage' else 'baseline'}:"
+    ]
+    for manager in ("pip", "conda", "apt"):
+        part = changes[manager]
+        lines += [f"  {manager} + {item['name']} {item['version']}" for item in part["added"]]
+        lines += [
+            f"  {manager} ~ {item['name']} {item['old']} -> {item['new']}"
+            for item in part["changed"]
+        ]
+        lines += [f"  {manager} - {item['name']} {item['version']}" for item in part["removed"]]
+    if len(lines) == 1:
+        lines.append("  no package added, removed or changed")
+    return "\n".join(lines)
+
+
+REBUILD_FORMATS = {
+    "dockerfile": "Dockerfile",
+    "requirements": "requirements.txt",
+    "conda": "environment.yml",
+}
+
+
+async def _manifest(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
+    service = build_service(settings)
+    try:
+        if args.id:
+            job = await service.job(args.id)
+            record = await asyncio.to_thread(service.images.of_image, args.id)
+            if job is None or record is None:
+                return out.error(
+                    UnknownImage(
+                        f"No manifest is recorded for a save with ID '{args.id}'; 'list' shows "
+                        "the saves."
+                    )
+                )
+            label = job.label
+        else:
+            record = await service.manifest_now()
+            label = "this-instance:now"
+    finally:
+        await service.close()
+    if args.format in REBUILD_FORMATS:
+        print(
+            rebuild_file(
+                REBUILD_FORMATS[args.format], record["manifest"], record["changes"], label
+            ),
+            end="",
+        )
+    elif args.format == "json":
+        print(json.dumps(record["changes"] if args.changes else record["manifest"], indent=2))
+    else:
+        print(
+            describe_changes(record["changes"])
+            if args.changes
+            else describe_manifest(record["manifest"])
+        )
+    return EXIT_OK
+
+
 def _ended(job: Job) -> int:
     return EXIT_SAVE_FAILED if job.failed else EXIT_OK
 
@@ -366,6 +452,21 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--name", help="image name, to check the tag")
     check.add_argument("--namespace", help="SWR organization, to check the tag")
     check.add_argument("--tag", help="image tag to check")
+    manifest = commands.add_parser(
+        "manifest", help="what an image holds: its manifest, changes and rebuild files"
+    )
+    manifest.add_argument("id", nargs="?", help="a save's image ID (default: this instance now)")
+    manifest.add_argument(
+        "--changes",
+        action="store_true",
+        help="what was added, removed and changed since the parent",
+    )
+    manifest.add_argument(
+        "--format",
+        choices=["text", "json", *REBUILD_FORMATS],
+        default="text",
+        help="text, json, or a rebuild file: dockerfile, requirements (pip), conda (environment.yml)",
+    )
     clean = commands.add_parser("clean", help="empty the caches the pre-flight report lists")
     clean.add_argument("--yes", action="store_true", help="do not ask for a confirmation")
     status = commands.add_parser("status", help="show one save")
@@ -401,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(config_args)
     commands = {
         "save": _save, "status": _status, "list": _list, "doctor": _doctor, "install": _install,
-        "check": _check, "clean": _clean,
+        "check": _check, "clean": _clean, "manifest": _manifest,
     }  # fmt: skip
     return asyncio.run(commands[args.command](args, settings, Output(getattr(args, "json", False))))
 

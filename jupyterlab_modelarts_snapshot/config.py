@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
-from traitlets import Float, List, Unicode, default
+from traitlets import Float, Integer, List, Unicode, default
 from traitlets.config import Configurable
 
 # ModelArts endpoints by region (Huawei Cloud's public endpoint table).
@@ -134,6 +134,28 @@ class ModelArtsSnapshot(Configurable):
     scan_timeout = Float(
         120.0, min=0.1, help="Seconds a pre-flight walk may take before it reports what it saw."
     ).tag(config=True)
+    manifest_dir = Unicode(
+        help="Where each save writes its manifest and lineage inside the container, outside the "
+        "work volume, so that the image holds them (default ~/.modelarts-snapshot, that is "
+        "/home/ma-user/.modelarts-snapshot on ModelArts).",
+    ).tag(config=True)
+    python_envs = List(
+        Unicode(),
+        help="Pythons whose packages the manifest lists, besides the server's and the kernels'.",
+    ).tag(config=True)
+    conda_roots = List(
+        Unicode(),
+        default_value=["/home/ma-user/anaconda3", "/opt/conda"],
+        help="conda installations whose envs the manifest lists.",
+    ).tag(config=True)
+    dpkg_status = Unicode(
+        "/var/lib/dpkg/status", help="dpkg's status file, for the apt packages."
+    ).tag(config=True)
+    os_release = Unicode("/etc/os-release", help="The OS release file.").tag(config=True)
+    cuda_home = Unicode("/usr/local/cuda", help="Where CUDA is, when it is.").tag(config=True)
+    lineage_warn_depth = Integer(
+        10, min=1, help="Saves in an image's lineage from which the pre-flight warns about layers."
+    ).tag(config=True)
     report_reuse_seconds = Float(
         60.0,
         min=0,
@@ -188,6 +210,10 @@ class ModelArtsSnapshot(Configurable):
         if WORK_VOLUME.is_dir() and os.access(WORK_VOLUME, os.W_OK):
             return str(WORK_VOLUME / ".modelarts-snapshot")
         return str(Path(jupyter_data_dir()) / "modelarts_snapshot")
+
+    @default("manifest_dir")
+    def _default_manifest_dir(self) -> str:
+        return os.path.expanduser("~/.modelarts-snapshot")
 
     @default("changes_since")
     def _default_changes_since(self) -> float:

@@ -6,6 +6,7 @@ there gives each its HTTP status.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -14,6 +15,7 @@ from tornado import web
 
 from .exceptions import InvalidInput, RequestTooLarge, SnapshotError, UnknownImage, outcome
 from .jobs import SnapshotService
+from .manifest import REBUILD_FILES, rebuild_file
 
 MAX_BODY_BYTES = 64 * 1024
 NAMESPACE = "modelarts-snapshot"
@@ -171,10 +173,57 @@ class CleanupHandler(SnapshotHandler):
         self.reply(200, result.to_dict())
 
 
+class ManifestNowHandler(SnapshotHandler):
+    SUPPORTED_METHODS = ("GET",)
+
+    @web.authenticated
+    async def get(self) -> None:
+        self.reply(200, await self.service.manifest_now())
+
+
+class ImageRecordHandler(SnapshotHandler):
+    """A save's manifest, its changes since the parent, and the files that rebuild it."""
+
+    SUPPORTED_METHODS = ("GET",)
+
+    @web.authenticated
+    async def get(self, image_id: str, part: str, kind: str | None = None) -> None:
+        if kind is not None and kind not in REBUILD_FILES:
+            self.reply_error(
+                UnknownImage(
+                    f"There is no rebuild file '{kind[:40]}': ask for one of "
+                    f"{', '.join(REBUILD_FILES)}."
+                )
+            )
+            return
+        record = await asyncio.to_thread(self.service.images.of_image, image_id)
+        job = await self.service.job(image_id)
+        if record is None or job is None:
+            self.reply_error(
+                UnknownImage(
+                    f"No manifest is recorded for a save with ID '{image_id[:80]}': saves made "
+                    f"before this version have none. GET {NAMESPACE}/images lists the saves."
+                )
+            )
+            return
+        if part == "manifest":
+            self.reply(200, record["manifest"])
+        elif part == "changes":
+            self.reply(200, {**record["changes"], "lineage": record["lineage"]})
+        else:
+            assert kind is not None
+            text = rebuild_file(kind, record["manifest"], record["changes"], job.label)
+            self.set_header("Content-Disposition", f'attachment; filename="{kind}"')
+            self.finish(text, set_content_type="text/plain; charset=utf-8")
+
+
 HANDLERS = [
     (rf"/{NAMESPACE}/instance", InstanceHandler),
     (rf"/{NAMESPACE}/images", ImagesHandler),
     (rf"/{NAMESPACE}/images/([^/]+)", ImageHandler),
+    (rf"/{NAMESPACE}/images/([^/]+)/(manifest|changes)", ImageRecordHandler),
+    (rf"/{NAMESPACE}/images/([^/]+)/(rebuild)/([^/]+)", ImageRecordHandler),
+    (rf"/{NAMESPACE}/manifest/now", ManifestNowHandler),
     (rf"/{NAMESPACE}/preflight", PreflightHandler),
     (rf"/{NAMESPACE}/preflight/cleanup", CleanupHandler),
 ]

@@ -37,6 +37,7 @@ from .exceptions import (
     UpstreamError,
     UpstreamTimeout,
 )
+from .manifest import ImageRecords, summary
 from .models import (
     FINISHED,
     Check,
@@ -102,6 +103,7 @@ def job_from_image(image: dict[str, Any], notebook_id: str, previous: Job | None
         updated_at=now,
         finished_at=(old.get("finished_at") or now) if status in FINISHED else None,
         notebook_id=old.get("notebook_id") or notebook_id,
+        changes_summary=previous.changes_summary if previous else None,
     )
 
 
@@ -321,6 +323,9 @@ class SnapshotService:
         self._create_lock = asyncio.Lock()
         self._poller: asyncio.Task[None] | None = None
         self.preflight = Preflight(self)
+        self.images = ImageRecords(settings)
+        self.notebook_image: dict[str, Any] | None = None  # from ShowNotebook: id, name, swr_path
+        self._records_started: asyncio.Task[dict[str, Any]] | None = None
 
     # -- what the server knows about itself -------------------------------------------------
     async def instance(self) -> InstanceReport:
@@ -404,7 +409,11 @@ class SnapshotService:
                 if pending:
                     raise SaveInProgress(pending[0].to_dict())
                 await self._refuse_blocked(request)
+                record = await self._record_before_save(request)
                 job = await self._create(request)
+                if record is not None:
+                    job = dataclasses.replace(job, changes_summary=summary(record["changes"]))
+                    await asyncio.to_thread(self.images.after_save, job.id, job.swr_path, record)
                 await self._write(job)
         log.info("Save started: image %s (%s)", job.id, job.label)
         return job
@@ -426,6 +435,44 @@ class SnapshotService:
                 blocked.id,
                 f'{blocked.message} To save anyway, send "force": true (CLI: --force).',
             )
+
+    # -- what the image holds ----------------------------------------------------------------
+    def start_records(self) -> asyncio.Task[dict[str, Any]]:
+        """Record this container's baseline and parent once, off the event loop."""
+        if self._records_started is None:
+            self._records_started = asyncio.get_running_loop().create_task(
+                asyncio.to_thread(self.images.start)
+            )
+        return self._records_started
+
+    async def manifest_now(self) -> dict[str, Any]:
+        """The live environment, its changes since the parent image, and the lineage."""
+        await self.start_records()
+        if self.notebook_image is None:
+            await self.instance_check()
+        record = await asyncio.to_thread(self.images.now, self.notebook_image)
+        return {
+            **record,
+            "summary": dataclasses.asdict(summary(record["changes"])),
+            "depth": len(record["lineage"]) + 1,
+            "warn_depth": self.settings.lineage_warn_depth,
+        }
+
+    async def _record_before_save(self, request: SaveRequest) -> dict[str, Any] | None:
+        """The manifest and lineage, written into the container before create-image. A failure
+        here is logged and does not stop the save."""
+        try:
+            await self.start_records()
+            label = f"{request.name}:{request.tag}"
+            return await asyncio.to_thread(self.images.before_save, label, self.notebook_image)
+        except Exception:
+            log.exception("The manifest could not be recorded; saving without it")
+            return None
+
+    async def lineage_depth(self) -> int:
+        """How many saves the image would descend from, this one included."""
+        started = await self.start_records()
+        return len(started["lineage"]) + 1
 
     async def instance_check(self) -> Check:
         """ModelArts saves only a RUNNING instance: say so before asking it to."""
@@ -455,6 +502,9 @@ class SnapshotService:
                 "instance", "info", f"The instance status could not be read: {error.message}"
             )
         status = str(notebook.get("status") or "")
+        if isinstance(notebook.get("image"), dict):
+            image = notebook["image"]
+            self.notebook_image = {key: image.get(key) for key in ("id", "name", "swr_path")}
         item = [CheckItem(kind="status", name=status)]
         if status == "SNAPSHOTTING":
             return Check(

@@ -28,6 +28,28 @@ class LastError:
 
 
 @dataclass
+class ManagerCounts:
+    """Packages one manager added, removed and changed since the parent image."""
+
+    added: int
+    removed: int
+    changed: int
+
+
+@dataclass
+class ChangesSummary:
+    """What a save adds compared with the image it started from, per package manager."""
+
+    pip: ManagerCounts
+    conda: ManagerCounts
+    apt: ManagerCounts
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChangesSummary:
+        return cls(**{key: ManagerCounts(**data[key]) for key in ("pip", "conda", "apt")})
+
+
+@dataclass
 class Job:
     """One save, persisted as a record and keyed by the ModelArts image ID."""
 
@@ -45,6 +67,7 @@ class Job:
     finished_at: str | None
     notebook_id: str
     last_error: LastError | None = None
+    changes_summary: ChangesSummary | None = None
 
     @property
     def finished(self) -> bool:
@@ -68,6 +91,10 @@ class Job:
         values = {key: value for key, value in data.items() if key in known}
         last_error = values.get("last_error")
         values["last_error"] = LastError(**last_error) if isinstance(last_error, dict) else None
+        summary = values.get("changes_summary")
+        values["changes_summary"] = (
+            ChangesSummary.from_dict(summary) if isinstance(summary, dict) else None
+        )
         return cls(**values)
 
 

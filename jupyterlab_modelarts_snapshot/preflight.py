@@ -45,7 +45,7 @@ CACHE_WARN_BYTES = 1 * GIB
 SIZE_WARN_SHARE = 0.8
 # Checks taken again whenever a save starts; the others come from the last walk.
 CHEAP_CHECKS = ("instance", "tag")
-ORDER = ("instance", "tag", "size", "caches", "secrets", "processes", "kernels")
+ORDER = ("instance", "tag", "size", "caches", "secrets", "layers", "processes", "kernels")
 
 
 def iso(epoch: float) -> str:
@@ -172,6 +172,18 @@ def secrets_check(items: list[CheckItem]) -> Check:
     )
 
 
+def layers_check(depth: int, warn_depth: int) -> Check:
+    if depth < warn_depth:
+        return Check("layers", "ok", f"This save is number {depth} in the image's lineage.")
+    return Check(
+        "layers",
+        "warn",
+        f"This save is number {depth} in the image's lineage. Each save adds layers to the image, "
+        "and images with too many layers fail to run or to push (SWR takes at most 20 per "
+        "push). Rebuilding from the Dockerfile of the last save resets them.",
+    )
+
+
 def requested_image(body: Any) -> SaveRequest | None:
     """The optional ``{name, namespace, tag}`` of ``POST preflight``, checked like a save's."""
     if body is None:
@@ -232,6 +244,7 @@ class Preflight:
             await self.service.tag_check(request),
             processes_check(await asyncio.to_thread(stuck_processes)),
             kernels_check(await asyncio.to_thread(self.busy_kernels)),
+            layers_check(await self.service.lineage_depth(), self.settings.lineage_warn_depth),
         ]
         assert self.report is not None
         self._merge(self.report, checks)

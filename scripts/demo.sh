@@ -61,4 +61,5 @@ jupyter lab --no-browser "${ROOT_FLAG[@]}" --ip=127.0.0.1 --port="$LAB_PORT" \
   --IdentityProvider.token="$TOKEN" --ServerApp.root_dir="$DEMO_DIR/work" \
   --ModelArtsSnapshot.state_dir="$DEMO_DIR/state" --ModelArtsSnapshot.poll_interval=2 \
   --ModelArtsSnapshot.scan_root="$CONTAINER" --ModelArtsSnapshot.work_dir="$DEMO_DIR/work" \
-  --ModelArtsSnapshot.changes_since="$SINCE"
+  --ModelArtsSnapshot.changes_since="$SINCE" \
+  --ModelArtsSnapshot.manifest_dir="$CONTAINER/home/ma-user/.modelarts-snapshot"

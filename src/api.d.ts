@@ -90,6 +90,74 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/modelarts-snapshot/images/{id}/manifest': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The manifest recorded when this image was saved. */
+    get: operations['getImageManifest'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/modelarts-snapshot/images/{id}/changes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What this save added compared with its parent, and its lineage. */
+    get: operations['getImageChanges'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/modelarts-snapshot/images/{id}/rebuild/{file}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A file that rebuilds this image without its stack of saved layers, as a download. */
+    get: operations['getRebuildFile'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/modelarts-snapshot/manifest/now': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The live environment, its changes since the parent image, and the lineage so far. */
+    get: operations['getManifestNow'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -140,6 +208,8 @@ export interface components {
       notebook_id: string;
       /** @description Why the last status check failed, while it keeps failing; null once a check succeeds. */
       last_error: components['schemas']['LastError'] | null;
+      /** @description What this save added compared with its parent; null for saves made before manifests were recorded. */
+      changes_summary: components['schemas']['ChangesSummary'] | null;
     };
     Instance: {
       notebook_id: string | null;
@@ -201,6 +271,7 @@ export interface components {
         | 'size'
         | 'caches'
         | 'secrets'
+        | 'layers'
         | 'processes'
         | 'kernels';
       /**
@@ -242,6 +313,25 @@ export interface components {
       cleaned: components['schemas']['CheckItem'][];
       /** @description Bytes the image will no longer carry. */
       freed_bytes: number;
+    };
+    ManagerCounts: {
+      added: number;
+      removed: number;
+      changed: number;
+    };
+    /** @description Packages added, removed and changed since the parent image, per manager. */
+    ChangesSummary: {
+      pip: components['schemas']['ManagerCounts'];
+      conda: components['schemas']['ManagerCounts'];
+      apt: components['schemas']['ManagerCounts'];
+    };
+    /** @description The environment: os, python (each env with version, kernels and packages {name, version, installer}), conda (each env's packages), apt, gpu {cuda, cudnn, driver}, image {id, name, swr_path}. */
+    Manifest: {
+      [key: string]: unknown;
+    };
+    /** @description parent ('lineage' or 'baseline'), then per manager (pip, conda, apt) {added: [{env, name, version}], removed: [...], changed: [{env, name, old, new}]}. */
+    Changes: {
+      [key: string]: unknown;
     };
   };
   responses: {
@@ -586,6 +676,136 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+    };
+  };
+  getImageManifest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The image ID. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The manifest. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Manifest'];
+        };
+      };
+      403: components['responses']['Forbidden'];
+      /** @description No manifest is recorded for this save. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getImageChanges: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The image ID. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The changes, with lineage: [{image_id, label, created_at, swr_path, parent, packages}]. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Changes'];
+        };
+      };
+      403: components['responses']['Forbidden'];
+      /** @description No manifest is recorded for this save. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getRebuildFile: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The image ID. */
+        id: string;
+        file: 'Dockerfile' | 'requirements.txt' | 'environment.yml';
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The file. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/plain': string;
+        };
+      };
+      403: components['responses']['Forbidden'];
+      /** @description No manifest is recorded for this save. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getManifestNow: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description manifest, changes, summary, lineage, depth (this save's number in the lineage) and warn_depth. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            manifest: components['schemas']['Manifest'];
+            changes: components['schemas']['Changes'];
+            summary: components['schemas']['ChangesSummary'];
+            lineage: {
+              [key: string]: unknown;
+            }[];
+            depth: number;
+            warn_depth: number;
+          };
+        };
+      };
+      403: components['responses']['Forbidden'];
     };
   };
 }

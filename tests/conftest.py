@@ -158,6 +158,7 @@ def jp_server_config(state_dir: Path, modelarts_env: Emulator) -> dict[str, Any]
             "state_dir": str(state_dir),
             # A pre-flight walk covers the test's own folder, never the machine's /.
             "scan_root": str(state_dir.parent),
+            "manifest_dir": str(state_dir.parent / "container-manifests"),
         },
     }
 
@@ -166,6 +167,7 @@ def service_for(state_dir: Path, **traits: Any) -> SnapshotService:
     """The service the server extension and the CLI use, built in the test's process."""
     traits.setdefault("request_timeout", 2.0)
     traits.setdefault("poll_interval", POLL_INTERVAL)
+    traits.setdefault("manifest_dir", str(state_dir.parent / "container-manifests"))
     return build_service(ModelArtsSnapshot(state_dir=str(state_dir), **traits))
 
 

@@ -56,6 +56,7 @@ class JupyterServer:
             f"--ServerApp.root_dir={self.root}", "--ServerApp.allow_unauthenticated_access=False",
             "--ServerApp.reraise_server_extension_failures=True",
             f"--ModelArtsSnapshot.state_dir={self.state_dir}",
+            f"--ModelArtsSnapshot.manifest_dir={self.root / 'container-manifests'}",
             f"--ModelArtsSnapshot.poll_interval={self.poll_interval}",
             "--ModelArtsSnapshot.request_timeout=1.5",
             *self.extra_args,

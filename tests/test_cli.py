@@ -25,6 +25,7 @@ def run_cli_command(state_dir: Path, *args: str) -> list[str]:
         *args,
         f"--ModelArtsSnapshot.state_dir={state_dir}",
         "--ModelArtsSnapshot.poll_interval=0.3",
+        f"--ModelArtsSnapshot.manifest_dir={state_dir.parent / 'container-manifests'}",
     ]
     if not any(arg.startswith("--ModelArtsSnapshot.scan_root=") for arg in args):
         # The pre-flight walk (before every save) covers the test's own folder, not /.

@@ -35,6 +35,8 @@ MODELS = [
     (models.SizeEstimate, "SizeEstimate"),
     (models.PreflightReport, "PreflightReport"),
     (models.CleanupResult, "CleanupResult"),
+    (models.ChangesSummary, "ChangesSummary"),
+    (models.ManagerCounts, "ManagerCounts"),
 ]
 SCHEMA_OF = {model.__name__: name for model, name in MODELS}
 

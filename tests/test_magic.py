@@ -57,7 +57,8 @@ def test_a_save_from_a_cell_shows_live_status_and_leaves_the_kernel_free(
     run(
         kernel,
         "%modelarts_snapshot save --name magic-env --namespace atelier-auto --tag v1 "
-        f"--ModelArtsSnapshot.state_dir={state_dir} --ModelArtsSnapshot.poll_interval=0.3",
+        f"--ModelArtsSnapshot.state_dir={state_dir} --ModelArtsSnapshot.poll_interval=0.3 "
+        f"--ModelArtsSnapshot.manifest_dir={state_dir.parent / 'container-manifests'}",
     )
     # The cell is done at once; the kernel answers another request while the save runs.
     answer = run(kernel, "40 + 2")

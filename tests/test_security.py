@@ -107,6 +107,7 @@ def test_two_processes_saving_at_once_send_one_create(
         "team",
         f"--ModelArtsSnapshot.state_dir={state_dir}",
         f"--ModelArtsSnapshot.scan_root={state_dir.parent}",
+        f"--ModelArtsSnapshot.manifest_dir={state_dir.parent / 'container-manifests'}",
     ]
     processes = [
         subprocess.Popen([*command, "--tag", tag], stdout=subprocess.PIPE, stderr=subprocess.PIPE)

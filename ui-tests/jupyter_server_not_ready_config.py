@@ -15,3 +15,4 @@ for name in list(os.environ):
 os.environ["HUAWEICLOUD_SDK_CREDENTIALS_FILE"] = os.devnull
 c.ModelArtsSnapshot.metadata_url = "off"
 c.ModelArtsSnapshot.state_dir = tempfile.mkdtemp(prefix="modelarts-snapshot-ui-")
+c.ModelArtsSnapshot.manifest_dir = os.path.join(c.ModelArtsSnapshot.state_dir, "container")

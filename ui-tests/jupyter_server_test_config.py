@@ -50,6 +50,7 @@ for relative, size in (
         handle.write(os.urandom(size))
 c.ModelArtsSnapshot.scan_root = CONTAINER
 c.ModelArtsSnapshot.work_dir = os.path.join(CONTAINER, "home/ma-user/work")
+c.ModelArtsSnapshot.manifest_dir = os.path.join(CONTAINER, "home/ma-user/.modelarts-snapshot")
 # Each dialog walks again, so that what a test plants is seen at once.
 c.ModelArtsSnapshot.report_reuse_seconds = 0
 ROOT_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".preflight-root")
