@@ -15,6 +15,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import (
     ignored_auth,
     missing_required_header,
@@ -170,6 +171,12 @@ def test_schema_driven(case: Any, hostile_server: JupyterServer, emulator: Emula
     documented = {parameter.name for parameter in case.operation.query}
     if set(case.query or {}) - documented:
         # Query parameters an API does not know are ignored, as Jupyter's own `token` must be.
+        excluded.append(negative_data_rejection)
+    if case.body is NOT_SET and not case.operation.definition.raw.get("requestBody", {}).get(
+        "required", False
+    ):
+        # No body where the body is optional is valid; schemathesis 4.4 (Python 3.9) counts
+        # it as a mutation that must be refused.
         excluded.append(negative_data_rejection)
     response = case.call_and_validate(
         base_url=hostile_server.url,
