@@ -1,6 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Panel, Widget } from '@lumino/widgets';
 
+import { ChangesView } from './manifest';
 import { PreflightView } from './report';
 
 import { ISaveRequest } from './tokens';
@@ -142,11 +143,13 @@ const TAG_CHECK_DELAY_MS = 600;
 export class SaveDialogBody extends Panel {
   constructor(
     readonly form: SaveForm,
-    readonly report: PreflightView
+    readonly report: PreflightView,
+    readonly changes: ChangesView
   ) {
     super();
     this.addClass('jp-ModelArtsSnapshot-dialog');
     this.addWidget(form);
+    this.addWidget(changes);
     this.addWidget(report);
     form.node.addEventListener('input', () => {
       window.clearTimeout(this._timer);

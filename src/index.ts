@@ -11,6 +11,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 
 import { SaveDialogBody, SaveForm } from './form';
+import { ChangesView } from './manifest';
 import { PreflightView, restPreflightAPI } from './report';
 import { SnapshotModel } from './model';
 import {
@@ -167,7 +168,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         });
         const result = await new Dialog({
           title: trans.__('Save as image'),
-          body: new SaveDialogBody(form, report),
+          body: new SaveDialogBody(form, report, new ChangesView(trans)),
           buttons: [
             Dialog.cancelButton({ label: trans.__('Cancel') }),
             Dialog.okButton({ label: trans.__('Save') })

@@ -11,6 +11,7 @@ import {
   statusKind,
   statusWords
 } from './format';
+import { changesText, REBUILD_FILES, rebuildUrl } from './manifest';
 import { SnapshotModel } from './model';
 import { CommandIDs, IJob, isFinished } from './tokens';
 
@@ -220,6 +221,23 @@ export class SnapshotPanel extends ReactWidget {
               job.last_error.message
             )}
             <RequestId id={job.last_error.request_id} trans={trans} />
+          </div>
+        )}
+        {job.changes_summary && (
+          <div className="jp-ModelArtsSnapshot-jobChanges">
+            {changesText(job.changes_summary, trans)}
+            <span className="jp-ModelArtsSnapshot-rebuild">
+              {REBUILD_FILES.map(file => (
+                <a
+                  key={file}
+                  href={rebuildUrl(job.id, file)}
+                  download={file}
+                  aria-label={trans.__('Download %1 of %2', file, job.tag)}
+                >
+                  {file}
+                </a>
+              ))}
+            </span>
           </div>
         )}
         {job.swr_path && (

@@ -60,3 +60,6 @@ export type ICheckItem = Schemas['CheckItem'];
 
 /** What `POST preflight/cleanup` emptied. */
 export type ICleanupResult = Schemas['CleanupResult'];
+
+/** What a save added compared with its parent, per package manager. */
+export type IChangesSummary = Schemas['ChangesSummary'];

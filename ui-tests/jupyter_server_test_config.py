@@ -48,6 +48,19 @@ for relative, size in (
     os.makedirs(os.path.dirname(target), exist_ok=True)
     with open(target, "wb") as handle:
         handle.write(os.urandom(size))
+# The container's own package records, for the manifest (the tests add a package).
+os.makedirs(os.path.join(CONTAINER, "var/lib/dpkg"), exist_ok=True)
+os.makedirs(os.path.join(CONTAINER, "etc"), exist_ok=True)
+with open(os.path.join(CONTAINER, "var/lib/dpkg/status"), "w") as status:
+    status.write(
+        "Package: curl\nStatus: install ok installed\nArchitecture: amd64\n"
+        "Version: 7.81.0-1ubuntu1.15\n"
+    )
+with open(os.path.join(CONTAINER, "etc/os-release"), "w") as release:
+    release.write('ID=ubuntu\nVERSION_ID="22.04"\nPRETTY_NAME="Ubuntu 22.04.4 LTS"\n')
+c.ModelArtsSnapshot.dpkg_status = os.path.join(CONTAINER, "var/lib/dpkg/status")
+c.ModelArtsSnapshot.os_release = os.path.join(CONTAINER, "etc/os-release")
+c.ModelArtsSnapshot.conda_roots = []
 c.ModelArtsSnapshot.scan_root = CONTAINER
 c.ModelArtsSnapshot.work_dir = os.path.join(CONTAINER, "home/ma-user/work")
 c.ModelArtsSnapshot.manifest_dir = os.path.join(CONTAINER, "home/ma-user/.modelarts-snapshot")

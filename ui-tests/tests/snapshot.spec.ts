@@ -351,6 +351,59 @@ test.describe('The pre-flight report', () => {
   });
 });
 
+test.describe('What the image holds', () => {
+  test.beforeEach(async ({ request }) => {
+    await emulator(request, '/_emulator/reset', {});
+    await emulator(request, '/_emulator/config', {
+      init_seconds: 1,
+      creating_seconds: 2
+    });
+  });
+
+  test('the dialog and the history say what a save adds, and the Dockerfile downloads', async ({
+    page
+  }) => {
+    // An apt package installed after the container started.
+    const container = fs.readFileSync(CONTAINER_FILE, 'utf8');
+    const status = path.join(container, 'var/lib/dpkg/status');
+    if (!fs.readFileSync(status, 'utf8').includes('Package: htop')) {
+      fs.appendFileSync(
+        status,
+        '\nPackage: htop\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3.0.5-7build2\n'
+      );
+    }
+    await page.menu.clickMenuItem('File>Save as Image…');
+    await fillForm(page, 'manifest-env', 'atelier-auto');
+    const changes = dialog(page).getByRole('region', {
+      name: 'What the image adds to its parent'
+    });
+    await expect(changes).toContainText('+1 apt package');
+    await expect(changes).toContainText('Lineage (1 save): this save');
+    await changes.locator('summary').click();
+    await expect(changes).toContainText('apt + htop 3.0.5-7build2');
+    await dialog(page).screenshot({ path: `${ARTIFACTS}/changes.png` });
+    await dialog(page)
+      .getByRole('button', { name: 'Save', exact: true })
+      .click();
+    await expect(dialog(page)).toHaveCount(0);
+
+    const entry = panel(page).locator('.jp-ModelArtsSnapshot-job').first();
+    await expect(entry).toContainText('manifest-env');
+    await expect(entry).toContainText('+1 apt package');
+    await expect(entry).toHaveAttribute('data-status', 'ACTIVE', {
+      timeout: 60000
+    });
+    const downloading = page.waitForEvent('download');
+    await entry.getByRole('link', { name: /^Download Dockerfile of / }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe('Dockerfile');
+    const dockerfile = fs.readFileSync(await download.path(), 'utf8');
+    expect(dockerfile).toContain('FROM swr.');
+    expect(dockerfile).toContain('htop=3.0.5-7build2');
+    await panel(page).screenshot({ path: `${ARTIFACTS}/history-changes.png` });
+  });
+});
+
 test.describe('The instance pause', () => {
   test.beforeEach(async ({ request }) => {
     await emulator(request, '/_emulator/reset', {});
