@@ -471,7 +471,12 @@ class SnapshotService:
 
     async def lineage_depth(self) -> int:
         """How many saves the image would descend from, this one included."""
-        started = await self.start_records()
+        try:
+            started = await self.start_records()
+        except Exception:  # the report goes on without the lineage; the next one tries again
+            log.exception("The container's start records could not be read")
+            self._records_started = None
+            return 1
         return len(started["lineage"]) + 1
 
     async def instance_check(self) -> Check:

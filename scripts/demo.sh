@@ -43,7 +43,6 @@ for relative, size in (("home/ma-user/.cache/pip/http-v2/0/blob.body", 48 << 20)
     target = os.path.join(sys.argv[1], relative)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     with open(target, "wb") as handle:
-        handle.truncate(0)
         handle.write(os.urandom(size))
 PLANT
 

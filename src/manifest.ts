@@ -3,6 +3,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { element } from './dom';
 import { requestAPI } from './request';
 import { IChangesSummary } from './tokens';
 
@@ -104,19 +105,6 @@ export function changesText(
   return parts.length > 0
     ? parts.join(', ')
     : trans.__('No package added, changed or removed');
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
 }
 
 /**

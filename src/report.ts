@@ -3,6 +3,7 @@ import { Poll } from '@lumino/polling';
 import { Widget } from '@lumino/widgets';
 
 import { humanBytes } from './format';
+import { element } from './dom';
 import { requestAPI } from './request';
 import {
   ICheck,
@@ -55,19 +56,6 @@ export function levelWords(level: string, trans: TranslationBundle): string {
     default:
       return trans.__('OK');
   }
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
 }
 
 /**
