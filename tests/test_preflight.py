@@ -141,11 +141,12 @@ async def test_the_estimate_counts_what_the_image_adds(
     assert not any(str(tree.work) in path for path in largest)
     assert str(tree.root / "usr" / "lib") not in largest  # only older files and a small pem
     assert [c["id"] for c in report["checks"]] == [
-        "instance", "tag", "size", "caches", "secrets", "processes", "kernels",
+        "instance", "tag", "size", "caches", "secrets", "layers", "processes", "kernels",
     ]  # fmt: skip
     assert check(report, "size")["level"] == "ok"
     assert check(report, "instance")["level"] == "ok"
     assert check(report, "kernels")["level"] == "ok"
+    assert check(report, "layers")["level"] == "ok"  # the first save in its lineage
 
 
 async def test_caches_and_credentials_are_reported_by_path_and_kind_only(
