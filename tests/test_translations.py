@@ -1,0 +1,85 @@
+"""The zh_CN catalog is complete: every string of the front end and of the settings schema, as
+jupyterlab-translate extracts them from the code now, has a translation, and the compiled
+catalog the page loads says the same as the .po."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).parent.parent
+MESSAGES = ROOT / "jupyterlab_modelarts_snapshot" / "locale" / "zh_CN" / "LC_MESSAGES"
+FIX = "Run scripts/translations.sh, translate the new msgstr in the .po, and run it again."
+
+
+def key(message: object) -> tuple[str | None, str]:
+    identifier = message.id  # type: ignore[attr-defined]
+    return message.context, identifier[0] if isinstance(identifier, tuple) else identifier  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str | None, str]]:
+    """The strings in the code now, extracted from a copy of src/ and schema/."""
+    work = tmp_path_factory.mktemp("extract")
+    for name in ("package.json", "src", "schema"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, work / name)
+    (work / "jupyterlab_modelarts_snapshot").mkdir()  # where the extractor writes its .pot
+    binaries = str(Path(sys.executable).parent)
+    subprocess.run(
+        [
+            os.path.join(binaries, "jupyterlab-translate"),
+            "extract",
+            ".",
+            "jupyterlab_modelarts_snapshot",
+        ],
+        cwd=work,
+        env={**os.environ, "PATH": f"{binaries}{os.pathsep}{os.environ['PATH']}"},
+        check=True,
+        capture_output=True,
+    )
+    pot = work / "jupyterlab_modelarts_snapshot" / "locale" / "jupyterlab_modelarts_snapshot.pot"
+    with pot.open("rb") as handle:
+        return {key(message) for message in read_po(handle) if message.id}
+
+
+def catalog() -> dict[tuple[str | None, str], object]:
+    with (MESSAGES / "jupyterlab_modelarts_snapshot.po").open("rb") as handle:
+        return {key(message): message for message in read_po(handle, locale="zh_CN") if message.id}
+
+
+def test_every_string_of_the_code_has_a_chinese_translation(
+    extracted: set[tuple[str | None, str]],
+) -> None:
+    translated = catalog()
+    missing = sorted(entry[1] for entry in extracted - set(translated))
+    assert not missing, f"Not in the zh_CN catalog: {missing}. {FIX}"
+    empty = sorted(
+        entry[1]
+        for entry in extracted
+        if not (
+            translated[entry].string[0]  # type: ignore[attr-defined]
+            if isinstance(translated[entry].string, tuple)  # type: ignore[attr-defined]
+            else translated[entry].string  # type: ignore[attr-defined]
+        )
+    )
+    assert not empty, f"No Chinese for: {empty}. {FIX}"
+
+
+def test_the_compiled_catalog_is_the_po(extracted: set[tuple[str | None, str]]) -> None:
+    compiled = json.loads((MESSAGES / "jupyterlab_modelarts_snapshot.json").read_text("utf-8"))
+    assert compiled[""]["domain"] == "jupyterlab_modelarts_snapshot"
+    for (context, msgid), message in catalog().items():
+        if (context, msgid) not in extracted:
+            continue
+        name = f"{context}\u0004{msgid}" if context else msgid
+        string = message.string  # type: ignore[attr-defined]
+        expected = string[0] if isinstance(string, tuple) else string
+        assert compiled.get(name, [None])[0] == expected, f"{msgid!r} is stale. {FIX}"
