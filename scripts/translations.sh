@@ -12,11 +12,15 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/jupyterlab_modelarts_snapshot"
 cp -r package.json src schema "$WORK/"
+# The catalog comes along; the old template does not (the extractor would merge its line numbers).
 [ -d "$LOCALE" ] && cp -r "$LOCALE" "$WORK/jupyterlab_modelarts_snapshot/"
+rm -f "$WORK/$LOCALE/jupyterlab_modelarts_snapshot.pot"
 (
   cd "$WORK"
   jupyterlab-translate extract . jupyterlab_modelarts_snapshot
   jupyterlab-translate update . jupyterlab_modelarts_snapshot -l zh_CN
+  # Babel names the language zh_Hans_CN; JupyterLab loads a catalog only for its own name, zh-CN.
+  sed -i 's/zh_Hans_CN/zh_CN/g' "$LOCALE/zh_CN/LC_MESSAGES/jupyterlab_modelarts_snapshot.po"
   jupyterlab-translate compile . jupyterlab_modelarts_snapshot -l zh_CN
 ) >/dev/null
 rm -rf "$LOCALE"

@@ -112,7 +112,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.commands.addCommand(CommandIDs.save, {
-      label: trans.__('Save as Image…'),
+      // The toolbar button takes its words from here, where they are translated.
+      label: args =>
+        args.toolbar ? trans.__('Save as image') : trans.__('Save as Image…'),
       caption: trans.__('Save as image'),
       icon: args => (args.toolbar ? snapshotIcon : undefined),
       execute: async () => {

@@ -76,6 +76,7 @@ def test_every_string_of_the_code_has_a_chinese_translation(
 def test_the_compiled_catalog_is_the_po(extracted: set[tuple[str | None, str]]) -> None:
     compiled = json.loads((MESSAGES / "jupyterlab_modelarts_snapshot.json").read_text("utf-8"))
     assert compiled[""]["domain"] == "jupyterlab_modelarts_snapshot"
+    assert compiled[""]["language"] == "zh-CN"  # JupyterLab loads a catalog by this exact name
     for (context, msgid), message in catalog().items():
         if (context, msgid) not in extracted:
             continue

@@ -404,6 +404,62 @@ test.describe('What the image holds', () => {
   });
 });
 
+test.describe('In Chinese', () => {
+  /** Choose JupyterLab's language and load the page again in it. */
+  async function useLanguage(page: Page, locale: string) {
+    await page.evaluate(async locale => {
+      await window.jupyterapp.serviceManager.settings.save(
+        '@jupyterlab/translation-extension:plugin',
+        JSON.stringify({ locale })
+      );
+    }, locale);
+    // galata's own reload waits for a tab named "Launcher", which is "启动页" in Chinese.
+    await page.evaluate(() => location.reload());
+    await page.waitForSelector('#jupyterlab-splash', { state: 'detached' });
+    await page.waitForFunction(() => window.jupyterapp?.started);
+  }
+
+  test('the toolbar button, the form, the report and the panel are in Chinese', async ({
+    page
+  }) => {
+    await useLanguage(page, 'zh_CN');
+    try {
+      // galata's notebook helpers look for English labels: open one by its command.
+      await page.evaluate(async () => {
+        await window.jupyterapp.commands.execute('notebook:create-new', {
+          kernelName: 'python3'
+        });
+      });
+      await page
+        .locator('.jp-NotebookPanel-toolbar')
+        .getByRole('button', { name: '保存镜像' })
+        .click();
+      const form = dialog(page);
+      for (const label of ['镜像名称', '组织', '镜像版本', '描述']) {
+        await expect(form.getByLabel(label, { exact: true })).toBeVisible();
+      }
+      await form.getByLabel('镜像名称', { exact: true }).fill('Bad Name');
+      await expect(form).toContainText('请使用 1 到 128 个小写字母');
+      await expect(form).not.toContainText('lowercase letters');
+      await expect(
+        form.getByRole('region', { name: '镜像将包含的内容' })
+      ).toContainText('检查报告已就绪', { timeout: 30000 });
+      await form.screenshot({ path: `${ARTIFACTS}/form-zh.png` });
+      await form.getByRole('button', { name: '取消' }).click();
+      await page.evaluate(async () => {
+        await window.jupyterapp.commands.execute(
+          'modelarts-snapshot:open-panel'
+        );
+      });
+      await expect(panel(page)).toContainText('历史记录');
+      await expect(panel(page)).not.toContainText('History');
+      await panel(page).screenshot({ path: `${ARTIFACTS}/panel-zh.png` });
+    } finally {
+      await useLanguage(page, 'en');
+    }
+  });
+});
+
 test.describe('The instance pause', () => {
   test.beforeEach(async ({ request }) => {
     await emulator(request, '/_emulator/reset', {});
