@@ -54,14 +54,7 @@ def load_settings(config_args: list[str]) -> ModelArtsSnapshot:
 
 
 def _human_size(size_kb: int | None) -> str:
-    if not size_kb:
-        return "-"
-    size = float(size_kb)
-    for unit in ("KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.1f} {unit}"
-        size /= 1024
-    return "-"
+    return human_bytes(size_kb * 1024) if size_kb else "-"
 
 
 def describe_job(job: Job) -> str:

@@ -47,6 +47,8 @@ from .models import (
     Job,
     LastError,
     SaveRequest,
+    iso,
+    iso_now,
 )
 from .preflight import Preflight, next_free_tag
 from .rules import is_uuid, validate_save_request
@@ -70,15 +72,6 @@ def poll_delay(poll_interval: float, failures: int) -> float:
         return poll_interval
     ceiling = min(POLL_BACKOFF_CAP, poll_interval * 2.0**failures)
     return max(poll_interval, ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311
-
-
-def iso_now() -> str:
-    return iso(time.time())
-
-
-def iso(epoch_seconds: float) -> str:
-    moment = datetime.fromtimestamp(epoch_seconds, timezone.utc)
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def job_from_image(image: dict[str, Any], notebook_id: str, previous: Job | None = None) -> Job:

@@ -13,12 +13,11 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .models import ChangesSummary, ManagerCounts
+from .models import ChangesSummary, ManagerCounts, iso_now
 
 MANAGERS = ("pip", "conda", "apt")
 # What a Python says about itself, in one short process (-I: no user site, no PYTHON* variables).
@@ -29,10 +28,6 @@ _ASK_PYTHON = (
     "'paths': paths}))"
 )
 _DIST_INFO = re.compile(r"^(?P<name>.+?)-(?P<version>[^-]+)\.(?:dist-info|egg-info)$")
-
-
-def iso_now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def canonical(name: str) -> str:

@@ -8,8 +8,21 @@ the two agree, and the front end's types are generated from ``openapi.json``.
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
+
+
+def iso(epoch_seconds: float) -> str:
+    """A moment as the API gives every time: ISO 8601, UTC, to the second."""
+    moment = datetime.fromtimestamp(epoch_seconds, timezone.utc)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def iso_now() -> str:
+    return iso(time.time())
+
 
 # ModelArts' image statuses, and which of them end a save.
 STATUSES = ("INIT", "CREATING", "ACTIVE", "CREATE_FAILED", "ERROR", "DELETED")

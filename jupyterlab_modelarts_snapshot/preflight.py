@@ -31,6 +31,7 @@ from .models import (
     SaveRequest,
     ScanProgress,
     SizeEstimate,
+    iso,
 )
 from .rules import RULES, check_field
 from .scan import Scan, ScanResult, measure, mount_points
@@ -48,18 +49,14 @@ CHEAP_CHECKS = ("instance", "tag")
 ORDER = ("instance", "tag", "size", "caches", "secrets", "layers", "processes", "kernels")
 
 
-def iso(epoch: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
 def human_bytes(size: int) -> str:
     """Bytes for people: 980 KB, 3.2 GB."""
     value = float(size)
     for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
+        if value < 1024:
             return f"{value:.1f} {unit}" if unit != "B" else f"{size} B"
         value /= 1024
-    return f"{value:.1f} GB"
+    return f"{value:.1f} TB"
 
 
 def next_free_tag(tag: str, taken: set[str]) -> str:
