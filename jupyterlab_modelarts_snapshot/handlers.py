@@ -1,7 +1,7 @@
 """The local REST API under ``{base_url}modelarts-snapshot/``: JSON, authenticated like every Jupyter API.
 
-Handlers only translate: the service raises the errors of ``exceptions.py``, and the one table
-there gives each its HTTP status.
+Handlers only translate: the service raises the errors of ``exceptions.py``, and
+``SnapshotHandler.write_error`` answers each with its status from the one table there.
 """
 
 from __future__ import annotations
@@ -33,9 +33,6 @@ class SnapshotHandler(APIHandler):
         self.set_status(status)
         self.finish(json.dumps(body))
 
-    def reply_error(self, error: SnapshotError) -> None:
-        self.reply(outcome(error).http_status, error.body())
-
     def json_body(self) -> Any:
         """The request's JSON body (None when empty), or the error that says what is wrong."""
         if len(self.request.body) > MAX_BODY_BYTES:
@@ -48,10 +45,19 @@ class SnapshotHandler(APIHandler):
         except (ValueError, RecursionError):  # not JSON, bad UTF-8, or nested too deep
             raise InvalidInput("body", "The request body is not valid JSON.") from None
 
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        # An error of exceptions.py is an answer to the request (logged as its 4xx/5xx line),
+        # not a fault of the server: no traceback.
+        if not isinstance(value, SnapshotError):
+            super().log_exception(typ, value, tb)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # Whatever went wrong, the answer is JSON with a message a person can act on.
-        reason = self._reason
         exc_info = kwargs.get("exc_info")
+        if exc_info and isinstance(exc_info[1], SnapshotError):
+            self.reply(outcome(exc_info[1]).http_status, exc_info[1].body())
+            return
+        reason = self._reason
         if exc_info and isinstance(exc_info[1], web.HTTPError) and exc_info[1].log_message:
             reason = exc_info[1].log_message
         if status_code == 405:
@@ -97,21 +103,13 @@ class ImagesHandler(SnapshotHandler):
     @web.authenticated
     async def get(self) -> None:
         self.service.start_poller()
-        try:
-            limit = _page_argument(self, "limit", PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX)
-            offset = _page_argument(self, "offset", 0, 10**9)
-        except InvalidInput as error:
-            self.reply_error(error)
-            return
+        limit = _page_argument(self, "limit", PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX)
+        offset = _page_argument(self, "offset", 0, 10**9)
         self.reply(200, (await self.service.history(limit, offset)).to_dict())
 
     @web.authenticated
     async def post(self) -> None:
-        try:
-            job = await self.service.start_save(self.json_body())
-        except SnapshotError as error:
-            self.reply_error(error)
-            return
+        job = await self.service.start_save(self.json_body())
         self.service.start_poller()
         self.set_header("Location", self.request.path.rstrip("/") + "/" + job.id)
         self.reply(201, job.to_dict())
@@ -125,13 +123,9 @@ class ImageHandler(SnapshotHandler):
         self.service.start_poller()
         job = await self.service.job(image_id)
         if job is None:
-            self.reply_error(
-                UnknownImage(
-                    f"No save with ID '{image_id[:80]}' is known here. "
-                    f"GET {NAMESPACE}/images lists them."
-                )
+            raise UnknownImage(
+                f"No save with ID '{image_id[:80]}' is known here. GET {NAMESPACE}/images lists them."
             )
-            return
         self.reply(200, job.to_dict())
 
 
@@ -140,23 +134,16 @@ class PreflightHandler(SnapshotHandler):
 
     @web.authenticated
     async def get(self) -> None:
-        try:
-            self.reply(200, self.service.preflight.latest().to_dict())
-        except SnapshotError as error:
-            self.reply_error(error)
+        self.reply(200, self.service.preflight.latest().to_dict())
 
     @web.authenticated
     async def post(self) -> None:
-        try:
-            body = self.json_body()
-            if body is None and self.request.body.strip():  # a literal null is not "no body"
-                raise InvalidInput(
-                    "body", "The body must be a JSON object with name, namespace and tag, or empty."
-                )
-            report = await self.service.preflight.start(body)
-        except SnapshotError as error:
-            self.reply_error(error)
-            return
+        body = self.json_body()
+        if body is None and self.request.body.strip():  # a literal null is not "no body"
+            raise InvalidInput(
+                "body", "The body must be a JSON object with name, namespace and tag, or empty."
+            )
+        report = await self.service.preflight.start(body)
         self.reply(202, report.to_dict())
 
 
@@ -165,11 +152,7 @@ class CleanupHandler(SnapshotHandler):
 
     @web.authenticated
     async def post(self) -> None:
-        try:
-            result = await self.service.preflight.cleanup(self.json_body())
-        except SnapshotError as error:
-            self.reply_error(error)
-            return
+        result = await self.service.preflight.cleanup(self.json_body())
         self.reply(200, result.to_dict())
 
 
@@ -189,23 +172,17 @@ class ImageRecordHandler(SnapshotHandler):
     @web.authenticated
     async def get(self, image_id: str, part: str, kind: str | None = None) -> None:
         if kind is not None and kind not in REBUILD_FILES:
-            self.reply_error(
-                UnknownImage(
-                    f"There is no rebuild file '{kind[:40]}': ask for one of "
-                    f"{', '.join(REBUILD_FILES)}."
-                )
+            raise UnknownImage(
+                f"There is no rebuild file '{kind[:40]}': ask for one of "
+                f"{', '.join(REBUILD_FILES)}."
             )
-            return
         record = await asyncio.to_thread(self.service.images.of_image, image_id)
         job = await self.service.job(image_id)
         if record is None or job is None:
-            self.reply_error(
-                UnknownImage(
-                    f"No manifest is recorded for a save with ID '{image_id[:80]}': saves made "
-                    f"before this version have none. GET {NAMESPACE}/images lists the saves."
-                )
+            raise UnknownImage(
+                f"No manifest is recorded for a save with ID '{image_id[:80]}': saves made "
+                f"before this version have none. GET {NAMESPACE}/images lists the saves."
             )
-            return
         if part == "manifest":
             self.reply(200, record["manifest"])
         elif part == "changes":
