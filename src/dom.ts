@@ -11,3 +11,15 @@ export function element<K extends keyof HTMLElementTagNameMap>(
   }
   return node;
 }
+
+/** A dialog-styled button (it never submits the dialog's form) that calls `onClick`. */
+export function actionButton(
+  kind: 'accept' | 'reject' | 'warn',
+  text: string,
+  onClick: () => void
+): HTMLButtonElement {
+  const node = element('button', `jp-mod-styled jp-mod-${kind}`, text);
+  node.type = 'button';
+  node.addEventListener('click', onClick);
+  return node;
+}

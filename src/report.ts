@@ -3,7 +3,7 @@ import { Poll } from '@lumino/polling';
 import { Widget } from '@lumino/widgets';
 
 import { humanBytes } from './format';
-import { element } from './dom';
+import { actionButton, element } from './dom';
 import { requestAPI } from './request';
 import {
   ICheck,
@@ -269,16 +269,11 @@ export class PreflightView extends Widget {
     }
     const proposed = check.items.find(entry => entry.kind === 'proposed-tag');
     if (check.id === 'tag' && check.level === 'block' && proposed?.name) {
-      const use = element(
-        'button',
-        'jp-mod-styled jp-mod-accept',
-        trans.__('Use tag %1', proposed.name)
+      item.append(
+        actionButton('accept', trans.__('Use tag %1', proposed.name), () =>
+          this._options.onUseTag(proposed.name ?? '')
+        )
       );
-      use.type = 'button';
-      use.addEventListener('click', () =>
-        this._options.onUseTag(proposed.name ?? '')
-      );
-      item.append(use);
     }
     return item;
   }
@@ -310,66 +305,56 @@ export class PreflightView extends Widget {
     const box = element('div', 'jp-ModelArtsSnapshot-cleanup');
     const listed = items.filter(entry => entry.path && (entry.bytes ?? 0) > 0);
     const total = listed.reduce((sum, entry) => sum + (entry.bytes ?? 0), 0);
-    const button = element(
-      'button',
-      'jp-mod-styled jp-mod-reject',
-      trans.__('Clean up %1', humanBytes(total))
-    );
-    button.type = 'button';
-    button.addEventListener('click', () => {
-      const confirm = element('div', 'jp-ModelArtsSnapshot-confirm');
-      confirm.setAttribute('role', 'group');
-      confirm.setAttribute('aria-label', trans.__('Confirm the cleanup'));
-      confirm.append(
-        element(
-          'p',
-          '',
-          trans.__(
-            'This deletes the content of these folders. Their tools download it again when needed; nothing in the work volume is touched.'
+    const button = actionButton(
+      'reject',
+      trans.__('Clean up %1', humanBytes(total)),
+      () => {
+        const confirm = element('div', 'jp-ModelArtsSnapshot-confirm');
+        confirm.setAttribute('role', 'group');
+        confirm.setAttribute('aria-label', trans.__('Confirm the cleanup'));
+        confirm.append(
+          element(
+            'p',
+            '',
+            trans.__(
+              'This deletes the content of these folders. Their tools download it again when needed; nothing in the work volume is touched.'
+            )
           )
-        )
-      );
-      const paths = element('ul', '');
-      listed.forEach(entry =>
-        paths.append(
-          element('li', '', `${entry.path} (${humanBytes(entry.bytes ?? 0)})`)
-        )
-      );
-      const cancel = element(
-        'button',
-        'jp-mod-styled jp-mod-reject',
-        trans.__('Keep them')
-      );
-      cancel.type = 'button';
-      const remove = element(
-        'button',
-        'jp-mod-styled jp-mod-warn',
-        trans.__('Delete %1', humanBytes(total))
-      );
-      remove.type = 'button';
-      cancel.addEventListener('click', () => {
-        confirm.replaceWith(button);
-        button.focus();
-      });
-      remove.addEventListener('click', async () => {
-        remove.disabled = cancel.disabled = true;
-        try {
-          const result = await this._options.api.cleanup(
-            listed.map(entry => entry.path as string)
-          );
-          this._cleaned = trans.__(
-            'Cleaned up: the image carries %1 less.',
-            humanBytes(result.freed_bytes)
-          );
-          this._update(await this._options.api.latest());
-        } catch (error) {
-          this._failed((error as Error).message);
-        }
-      });
-      confirm.append(paths, cancel, remove);
-      button.replaceWith(confirm);
-      cancel.focus();
-    });
+        );
+        const paths = element('ul', '');
+        listed.forEach(entry =>
+          paths.append(
+            element('li', '', `${entry.path} (${humanBytes(entry.bytes ?? 0)})`)
+          )
+        );
+        const cancel = actionButton('reject', trans.__('Keep them'), () => {
+          confirm.replaceWith(button);
+          button.focus();
+        });
+        const remove = actionButton(
+          'warn',
+          trans.__('Delete %1', humanBytes(total)),
+          async () => {
+            remove.disabled = cancel.disabled = true;
+            try {
+              const result = await this._options.api.cleanup(
+                listed.map(entry => entry.path as string)
+              );
+              this._cleaned = trans.__(
+                'Cleaned up: the image carries %1 less.',
+                humanBytes(result.freed_bytes)
+              );
+              this._update(await this._options.api.latest());
+            } catch (error) {
+              this._failed((error as Error).message);
+            }
+          }
+        );
+        confirm.append(paths, cancel, remove);
+        button.replaceWith(confirm);
+        cancel.focus();
+      }
+    );
     box.append(button);
     return box;
   }
@@ -391,18 +376,13 @@ export class PreflightView extends Widget {
         )
       )
     );
-    const saveAll = element(
-      'button',
-      'jp-mod-styled jp-mod-accept',
-      trans.__('Save all')
+    this._unsaved.append(
+      actionButton('accept', trans.__('Save all'), async () => {
+        await this._options.saveAll();
+        this._renderUnsaved();
+        this._revalidate();
+      })
     );
-    saveAll.type = 'button';
-    saveAll.addEventListener('click', async () => {
-      await this._options.saveAll();
-      this._renderUnsaved();
-      this._revalidate();
-    });
-    this._unsaved.append(saveAll);
   }
 
   /** Keep the dialog's Save button in step: disabled while running or on a block. */
