@@ -19,7 +19,7 @@ from typing import Any
 
 from jupyter_core.application import JupyterApp
 
-from . import emulator, platform
+from . import emulator, i18n, platform
 from .app import build_service
 from .config import ModelArtsSnapshot
 from .exceptions import (
@@ -33,10 +33,12 @@ from .exceptions import (
     UpstreamError,
     outcome,
 )
+from .i18n import _, tr
 from .jobs import SnapshotService
 from .manifest import rebuild_file
 from .models import Check, Job, PreflightReport
 from .preflight import human_bytes
+from .rules import validate_save_request
 
 
 class _ConfigLoader(JupyterApp):
@@ -59,22 +61,30 @@ def _human_size(size_kb: int | None) -> str:
 
 def describe_job(job: Job) -> str:
     lines = [
-        f"{job.label} in {job.namespace}  [{job.status}]",
-        f"  id:       {job.id}",
-        f"  started:  {job.created_at}",
-    ]
+        tr("{label} in {namespace}  [{status}]", label=job.label, namespace=job.namespace,
+           status=job.status),
+        tr("  id:       {id}", id=job.id),
+        tr("  started:  {at}", at=job.created_at),
+    ]  # fmt: skip
     if job.status_message:
-        lines.append(f"  message:  {job.status_message}")
+        lines.append(tr("  message:  {message}", message=job.status_message))
     if job.last_error and not job.finished:
-        lines.append(f"  not checked since {job.updated_at}: {job.last_error.message}")
+        lines.append(
+            tr("  not checked since {at}: {message}", at=job.updated_at,
+               message=job.last_error.message)
+        )  # fmt: skip
         if job.last_error.request_id:
-            lines.append(f"  request:  {job.last_error.request_id} (ModelArts request ID)")
+            lines.append(
+                tr("  request:  {id} (ModelArts request ID)", id=job.last_error.request_id)
+            )
     if job.finished_at:
-        lines.append(f"  finished: {job.finished_at}")
+        lines.append(tr("  finished: {at}", at=job.finished_at))
     if job.swr_path:
-        lines.append(f"  image:    {job.swr_path}  ({_human_size(job.size_kb)})")
+        lines.append(
+            tr("  image:    {path}  ({size})", path=job.swr_path, size=_human_size(job.size_kb))
+        )
         if job.status == "ACTIVE":
-            lines.append(f"  pull:     docker pull {job.swr_path}")
+            lines.append(tr("  pull:     docker pull {path}", path=job.swr_path))
     return "\n".join(lines)
 
 
@@ -83,24 +93,30 @@ class Output:
         self.as_json = as_json
 
     def result(self, data: Any, text: str) -> None:
-        print(json.dumps(data, indent=2) if self.as_json else text)
+        # --json: the keys never change; the messages in it are in the reader's language.
+        print(json.dumps(i18n.render(data), indent=2) if self.as_json else text)
 
     def error(self, error: SnapshotError) -> int:
         """Report an error from the table in ``exceptions.py`` and return its exit code."""
         code = outcome(error).exit_code
         body = error.body()
         if self.as_json:
-            print(json.dumps({"error": error.message, "exit_code": code, **body}, indent=2))
+            self.result({"error": error.message, "exit_code": code, **body}, "")
             return code
         field = body.get("field")
-        print(f"error: {field + ': ' if field else ''}{error.message}", file=sys.stderr)
+        print(
+            tr("error: {field}: {message}", field=field, message=error.message)
+            if field
+            else tr("error: {message}", message=error.message),
+            file=sys.stderr,
+        )
         if body.get("request_id"):
             print(request_id_line(body["request_id"]), file=sys.stderr)
         return code
 
 
 def request_id_line(request_id: str) -> str:
-    return f"ModelArts request ID (for Huawei support): {request_id}"
+    return tr("ModelArts request ID (for Huawei support): {id}", id=request_id)
 
 
 def save_body(args: argparse.Namespace) -> dict[str, str]:
@@ -115,22 +131,36 @@ def save_body(args: argparse.Namespace) -> dict[str, str]:
 def describe_report(report: PreflightReport) -> str:
     """The pre-flight report as ``check`` prints it: the estimate, the largest directories and
     each check with what it found (credential files by path and kind only)."""
-    lines = [f"Pre-flight report ({report.state}, started {report.started_at})"]
+    lines = [
+        tr("Pre-flight report ({state}, started {at})", state=report.state, at=report.started_at)
+    ]
     if report.message:
-        lines.append(f"  {report.message}")
+        lines.append(f"  {i18n.render(report.message)}")
     if report.estimate:
-        share = report.estimate.bytes / report.estimate.limit_bytes
+        figures = {
+            "size": human_bytes(report.estimate.bytes),
+            "files": report.estimate.files,
+            "share": report.estimate.bytes / report.estimate.limit_bytes,
+            "limit": human_bytes(report.estimate.limit_bytes),
+        }
         lines.append(
-            f"The save adds {human_bytes(report.estimate.bytes)} in {report.estimate.files} files "
-            f"({share:.0%} of the {human_bytes(report.estimate.limit_bytes)} limit)"
-            + (", at least: the walk hit its time limit." if report.partial else ".")
+            tr(
+                "The save adds {size} in {files} files ({share:.0%} of the {limit} limit), at "
+                "least: the walk hit its time limit.",
+                **figures,
+            )
+            if report.partial
+            else tr(
+                "The save adds {size} in {files} files ({share:.0%} of the {limit} limit).",
+                **figures,
+            )
         )
     if report.largest:
-        lines.append("Largest additions:")
+        lines.append(tr("Largest additions:"))
         lines += [f"  {human_bytes(e.bytes or 0):>9}  {e.path}" for e in report.largest]
-    lines.append("Checks:")
+    lines.append(tr("Checks:"))
     for check in report.checks:
-        lines.append(f"  [{check.level}] {check.id}: {check.message}")
+        lines.append(f"  [{check.level}] {check.id}: {i18n.render(check.message)}")
         for item in check.items:
             lines.append("      " + _describe_item(check, item))
     return "\n".join(lines)
@@ -175,23 +205,25 @@ async def _clean(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Out
         caches = report.check("caches")
         listed = [item for item in (caches.items if caches else []) if item.bytes]
         if not listed:
-            print("No cache adds to the image: nothing to clean.")
+            print(tr("No cache adds to the image: nothing to clean."))
             return EXIT_OK
-        print("These caches would go into the image; cleaning empties them:")
+        print(tr("These caches would go into the image; cleaning empties them:"))
         for item in listed:
             print(f"  {human_bytes(item.bytes or 0):>9}  {item.path}  ({item.kind})")
         total = human_bytes(sum(item.bytes or 0 for item in listed))
         if not args.yes:
-            question = f"Empty them and free {total}? Nothing else is deleted. [y/N] "
+            question = tr("Empty them and free {size}? Nothing else is deleted. [y/N] ", size=total)
             try:
                 answer = await asyncio.to_thread(input, question)
             except EOFError:  # no terminal to answer: the answer is no
                 answer = ""
             if answer.strip().lower() not in ("y", "yes"):
-                print("Nothing was deleted.")
+                print(tr("Nothing was deleted."))
                 return EXIT_OK
         result = await service.preflight.cleanup({"paths": [item.path for item in listed]})
-        print(f"Cleaned: the image will carry {human_bytes(result.freed_bytes)} less.")
+        print(
+            tr("Cleaned: the image will carry {size} less.", size=human_bytes(result.freed_bytes))
+        )
         return EXIT_OK
     except SnapshotError as error:
         return out.error(error)
@@ -200,32 +232,42 @@ async def _clean(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Out
 
 
 def describe_manifest(manifest: dict[str, Any]) -> str:
-    os_name = manifest.get("os", {}).get("pretty_name") or "unknown OS"
-    lines = [f"OS:     {os_name}"]
+    os_name = manifest.get("os", {}).get("pretty_name") or tr("unknown OS")
+    lines = [tr("OS:     {name}", name=os_name)]
     image = manifest.get("image") or {}
     if image:
-        lines.append(f"Image:  {image.get('swr_path') or image.get('name')} ({image.get('id')})")
-    for env in manifest.get("python", []):
-        kernels = f", kernels {', '.join(env['kernels'])}" if env.get("kernels") else ""
         lines.append(
-            f"Python: {env['version']} at {env['prefix']}: {len(env['packages'])} "
-            f"distributions{kernels}"
-        )
+            tr("Image:  {image} ({id})", image=image.get("swr_path") or image.get("name"),
+               id=image.get("id"))
+        )  # fmt: skip
+    for env in manifest.get("python", []):
+        about = {"version": env["version"], "prefix": env["prefix"], "count": len(env["packages"])}
+        lines.append(
+            tr("Python: {version} at {prefix}: {count} distributions, kernels {kernels}",
+               kernels=", ".join(env["kernels"]), **about)
+            if env.get("kernels")
+            else tr("Python: {version} at {prefix}: {count} distributions", **about)
+        )  # fmt: skip
     for env in manifest.get("conda", []):
-        lines.append(f"conda:  {env['prefix']}: {len(env['packages'])} packages")
-    lines.append(f"apt:    {len(manifest.get('apt', []))} packages")
+        lines.append(
+            tr("conda:  {prefix}: {count} packages", prefix=env["prefix"],
+               count=len(env["packages"]))
+        )  # fmt: skip
+    lines.append(tr("apt:    {count} packages", count=len(manifest.get("apt", []))))
     gpu = manifest.get("gpu") or {}
     if any(gpu.values()):
         lines.append(
-            f"GPU:    CUDA {gpu.get('cuda') or '-'}, cuDNN {gpu.get('cudnn') or '-'}, "
-            f"driver {gpu.get('driver') or '-'}"
-        )
+            tr("GPU:    CUDA {cuda}, cuDNN {cudnn}, driver {driver}", cuda=gpu.get("cuda") or "-",
+               cudnn=gpu.get("cudnn") or "-", driver=gpu.get("driver") or "-")
+        )  # fmt: skip
     return "\n".join(lines)
 
 
 def describe_changes(changes: dict[str, Any]) -> str:
     lines = [
-        f"Compared with the {'parent image' if changes['parent'] == 'lineage' else 'baseline'}:"
+        tr("Compared with the parent image:")
+        if changes["parent"] == "lineage"
+        else tr("Compared with the baseline:")
     ]
     for manager in ("pip", "conda", "apt"):
         part = changes[manager]
@@ -236,7 +278,7 @@ def describe_changes(changes: dict[str, Any]) -> str:
         ]
         lines += [f"  {manager} - {item['name']} {item['version']}" for item in part["removed"]]
     if len(lines) == 1:
-        lines.append("  no package added, removed or changed")
+        lines.append(tr("  no package added, removed or changed"))
     return "\n".join(lines)
 
 
@@ -256,8 +298,11 @@ async def _manifest(args: argparse.Namespace, settings: ModelArtsSnapshot, out: 
             if job is None or record is None:
                 return out.error(
                     UnknownImage(
-                        f"No manifest is recorded for a save with ID '{args.id}'; 'list' shows "
-                        "the saves."
+                        _(
+                            "No manifest is recorded for a save with ID '{id}'; 'list' shows the "
+                            "saves.",
+                            id=args.id,
+                        )
                     )
                 )
             label = job.label
@@ -292,6 +337,7 @@ async def _save(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Outp
     service = build_service(settings)
     try:
         body: dict[str, Any] = save_body(args)
+        validate_save_request(body)  # bad input is refused at once, before the walk
         # The pre-flight report first: what the image adds, and anything that refuses it.
         report = await _preflight(service, body if args.tag else None)
         if not out.as_json:
@@ -300,9 +346,8 @@ async def _save(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Outp
             body["force"] = True
         job = await service.start_save(body)
         if not out.as_json:
-            print(
-                f"Save started. The instance is paused while ModelArts saves it.\n{describe_job(job)}"
-            )
+            print(tr("Save started. The instance is paused while ModelArts saves it."))
+            print(describe_job(job))
         if args.wait:
             job = await service.wait(job.id)
         if out.as_json:
@@ -322,13 +367,18 @@ async def _status(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Ou
         job = await service.job(args.id)
         if job is None:
             return out.error(
-                UnknownImage(f"No save with ID '{args.id}' is recorded here; 'list' shows them.")
+                UnknownImage(
+                    _("No save with ID '{id}' is recorded here; 'list' shows them.", id=args.id)
+                )
             )
         if not job.finished:
             try:
                 job = await service.refresh(job)
             except UpstreamError as error:
-                print(f"warning: showing the last known state: {error}", file=sys.stderr)
+                print(
+                    tr("warning: showing the last known state: {message}", message=error.message),
+                    file=sys.stderr,
+                )
                 job = await service.job(args.id) or job  # now with last_error
         out.result(job.to_dict(), describe_job(job))
         return _ended(job)
@@ -340,9 +390,8 @@ async def _list(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Outp
     service = build_service(settings)
     try:
         page = await service.history(args.limit, args.offset)
-        text = (
-            "\n".join(describe_job(job) for job in page.images)
-            or "No saves recorded for this instance."
+        text = "\n".join(describe_job(job) for job in page.images) or tr(
+            "No saves recorded for this instance."
         )
         out.result(page.to_dict(), text)
         return EXIT_OK
@@ -357,33 +406,43 @@ async def _doctor(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Ou
     finally:
         await service.close()
     env = platform.platform_env()
+    unknown = tr("unknown")
+
+    def source(value: str | None) -> str:
+        return tr(" (from {source})", source=value) if value else ""
+
     lines = [
-        f"Notebook instance: {info.notebook_id or 'unknown'}"
-        + (f" (from {info.notebook_id_source})" if info.notebook_id_source else ""),
-        f"Project:           {info.project_id or 'unknown'}"
-        + (f" (from {info.project_id_source})" if info.project_id_source else ""),
-        f"Region:            {info.region or 'unknown'}",
-        f"Endpoint:          {info.endpoint or 'unknown'}",
-        f"Credentials:       {info.credentials or 'none found'}",
-        f"User ID:           {info.user_id or 'none'}"
-        + (" (sent as X-ModelArts-User-ID)" if info.user_id else ""),
-        f"Jupyter env:       {env or 'not a ModelArts notebook env'}",
-        f"Save records:      {settings.state_dir}",
+        tr("Notebook instance: {value}", value=info.notebook_id or unknown)
+        + source(info.notebook_id_source),
+        tr("Project:           {value}", value=info.project_id or unknown)
+        + source(info.project_id_source),
+        tr("Region:            {value}", value=info.region or unknown),
+        tr("Endpoint:          {value}", value=info.endpoint or unknown),
+        tr("Credentials:       {value}", value=info.credentials or tr("none found")),
+        tr("User ID:           {value} (sent as X-ModelArts-User-ID)", value=info.user_id)
+        if info.user_id
+        else tr("User ID:           none"),
+        tr("Jupyter env:       {value}", value=env or tr("not a ModelArts notebook env")),
+        tr("Save records:      {value}", value=settings.state_dir),
     ]
     if env == "jp3":
         lines.append(
-            "This image's Jupyter server runs JupyterLab 3: save with this CLI or with the "
-            "notebook magic (%load_ext jupyterlab_modelarts_snapshot); the JupyterLab 4 panel "
-            "and button are not available here."
+            tr(
+                "This image's Jupyter server runs JupyterLab 3: save with this CLI or with the "
+                "notebook magic (%load_ext jupyterlab_modelarts_snapshot); the JupyterLab 4 panel "
+                "and button are not available here."
+            )
         )
     if info.credentials and info.credentials.startswith("profile:") and env:
         lines.append(
-            f"Warning: {info.credentials[8:]} is outside the work volume, so a saved image "
-            "carries it. The instance's own agency credentials (the modelarts SDK session) "
-            "need no file."
+            tr(
+                "Warning: {path} is outside the work volume, so a saved image carries it. The "
+                "instance's own agency credentials (the modelarts SDK session) need no file.",
+                path=info.credentials[8:],
+            )
         )
-    lines.append("Ready to save an image." if info.ready else "Not ready:")
-    lines += [f"  - {problem}" for problem in info.problems]
+    lines.append(tr("Ready to save an image.") if info.ready else tr("Not ready:"))
+    lines += [f"  - {i18n.render(problem)}" for problem in info.problems]
     out.result({**info.to_dict(), "jupyter_env": env}, "\n".join(lines))
     return EXIT_OK if info.ready else OUTCOMES[NotReady].exit_code
 
@@ -393,21 +452,32 @@ async def _install(args: argparse.Namespace, settings: ModelArtsSnapshot, out: O
         python = platform.find_server_python(args.server_python)
         requirement = args.source or platform.default_requirement()
         print(
-            f"Jupyter server: {python.url or '(given)'} on Python {python.version} "
-            f"({python.executable})"
+            tr(
+                "Jupyter server: {url} on Python {version} ({executable})",
+                url=python.url or tr("(given)"),
+                version=python.version,
+                executable=python.executable,
+            )
         )
-        print(f"Installing {requirement} into {python.user_site} (pip --user) ...")
+        print(
+            tr(
+                "Installing {requirement} into {site} (pip --user) ...",
+                requirement=requirement,
+                site=python.user_site,
+            )
+        )
         installed = platform.install(python, requirement)
     except platform.InstallError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(tr("error: {message}", message=error.message), file=sys.stderr)
         return OUTCOMES[NotReady].exit_code
-    print(f"Installed: {', '.join(installed)}")
-    print("Enabled the server extension in your Jupyter config (~/.jupyter).")
-    print(INSTALL_NEXT_STEPS)
+    print(tr("Installed: {names}", names=", ".join(installed)))
+    print(tr("Enabled the server extension in your Jupyter config (~/.jupyter)."))
+    print(i18n.render(INSTALL_NEXT_STEPS))
     return EXIT_OK
 
 
-INSTALL_NEXT_STEPS = """
+INSTALL_NEXT_STEPS = _(
+    """
 What happens next:
   1. Reload the JupyterLab page: the "Save as image" button and the Image snapshots panel appear.
      Until the Jupyter server starts again, the panel says that the server extension is not loaded.
@@ -417,77 +487,92 @@ What happens next:
   3. To keep the extension, save an image now: an instance started from it has the extension
      from boot. A stop resets ~/.local and ~/.jupyter, so without a saved image the extension is
      gone after a stop, and this command has to be run again."""
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jupyter modelarts-snapshot",
-        description="Save this ModelArts notebook instance as an image, and follow the save.",
-        epilog="Any --ModelArtsSnapshot.<setting>=<value> is applied like in a Jupyter config file. "
-        "Exit codes: 0 ok, 1 save failed, 2 invalid input, 3 not ready, 4 another save unfinished, "
-        "5 ModelArts refused, 6 ModelArts did not answer, 7 no such save, 8 a pre-flight check "
-        "refuses the save.",
+        description=tr("Save this ModelArts notebook instance as an image, and follow the save."),
+        epilog=tr(
+            "Any --ModelArtsSnapshot.<setting>=<value> is applied like in a Jupyter config file. "
+            "Exit codes: 0 ok, 1 save failed, 2 invalid input, 3 not ready, 4 another save "
+            "unfinished, 5 ModelArts refused, 6 ModelArts did not answer, 7 no such save, 8 a "
+            "pre-flight check refuses the save."
+        ),
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    save = commands.add_parser("save", help="save this instance as an image")
-    save.add_argument("--name", required=True, help="image name, e.g. pytorch-env")
-    save.add_argument("--namespace", required=True, help="SWR organization to save into")
-    save.add_argument("--tag", help="image tag (default: the current UTC date and time)")
-    save.add_argument("--description", help="what this image is for")
-    save.add_argument("--workspace-id", dest="workspace_id", help="ModelArts workspace (default 0)")
-    save.add_argument("--wait", action="store_true", help="follow the save until it ends")
+    save = commands.add_parser("save", help=tr("save this instance as an image"))
+    save.add_argument("--name", required=True, help=tr("image name, e.g. pytorch-env"))
+    save.add_argument("--namespace", required=True, help=tr("SWR organization to save into"))
+    save.add_argument("--tag", help=tr("image tag (default: the current UTC date and time)"))
+    save.add_argument("--description", help=tr("what this image is for"))
     save.add_argument(
-        "--force", action="store_true", help="save although the pre-flight size check refuses it"
+        "--workspace-id", dest="workspace_id", help=tr("ModelArts workspace (default 0)")
+    )
+    save.add_argument("--wait", action="store_true", help=tr("follow the save until it ends"))
+    save.add_argument(
+        "--force",
+        action="store_true",
+        help=tr("save although the pre-flight size check refuses it"),
     )
     check = commands.add_parser(
-        "check", help="the pre-flight report: what a save would add, and what could fail it"
+        "check", help=tr("the pre-flight report: what a save would add, and what could fail it")
     )
-    check.add_argument("--name", help="image name, to check the tag")
-    check.add_argument("--namespace", help="SWR organization, to check the tag")
-    check.add_argument("--tag", help="image tag to check")
+    check.add_argument("--name", help=tr("image name, to check the tag"))
+    check.add_argument("--namespace", help=tr("SWR organization, to check the tag"))
+    check.add_argument("--tag", help=tr("image tag to check"))
     manifest = commands.add_parser(
-        "manifest", help="what an image holds: its manifest, changes and rebuild files"
+        "manifest", help=tr("what an image holds: its manifest, changes and rebuild files")
     )
-    manifest.add_argument("id", nargs="?", help="a save's image ID (default: this instance now)")
+    manifest.add_argument(
+        "id", nargs="?", help=tr("a save's image ID (default: this instance now)")
+    )
     manifest.add_argument(
         "--changes",
         action="store_true",
-        help="what was added, removed and changed since the parent",
+        help=tr("what was added, removed and changed since the parent"),
     )
     manifest.add_argument(
         "--format",
         choices=["text", "json", *REBUILD_FORMATS],
         default="text",
-        help="text, json, or a rebuild file: dockerfile, requirements (pip), conda (environment.yml)",
+        help=tr(
+            "text, json, or a rebuild file: dockerfile, requirements (pip), conda (environment.yml)"
+        ),
     )
-    clean = commands.add_parser("clean", help="empty the caches the pre-flight report lists")
-    clean.add_argument("--yes", action="store_true", help="do not ask for a confirmation")
-    status = commands.add_parser("status", help="show one save")
-    status.add_argument("id", help="image ID printed by 'save' or 'list'")
-    listing = commands.add_parser("list", help="list this instance's saves, newest first")
-    listing.add_argument("--limit", type=int, default=20, help="how many (default 20)")
-    listing.add_argument("--offset", type=int, default=0, help="how many newest to skip")
-    commands.add_parser("doctor", help="say what the extension knows and what is missing")
+    clean = commands.add_parser("clean", help=tr("empty the caches the pre-flight report lists"))
+    clean.add_argument("--yes", action="store_true", help=tr("do not ask for a confirmation"))
+    status = commands.add_parser("status", help=tr("show one save"))
+    status.add_argument("id", help=tr("image ID printed by 'save' or 'list'"))
+    listing = commands.add_parser("list", help=tr("list this instance's saves, newest first"))
+    listing.add_argument("--limit", type=int, default=20, help=tr("how many (default 20)"))
+    listing.add_argument("--offset", type=int, default=0, help=tr("how many newest to skip"))
+    commands.add_parser("doctor", help=tr("say what the extension knows and what is missing"))
     install = commands.add_parser(
         "install",
-        help="make the extension available to this notebook's Jupyter server (user site only)",
+        help=tr("make the extension available to this notebook's Jupyter server (user site only)"),
     )
     install.add_argument(
         "--from",
         dest="source",
-        help="a wheel, directory or requirement to install instead of this version from PyPI",
+        help=tr("a wheel, directory or requirement to install instead of this version from PyPI"),
     )
     install.add_argument(
-        "--server-python", help="the Python the Jupyter server runs on (default: found from it)"
+        "--server-python", help=tr("the Python the Jupyter server runs on (default: found from it)")
     )
-    emulator.build_parser(commands.add_parser("emulator", help="run the local ModelArts emulator"))
+    emulator.build_parser(
+        commands.add_parser("emulator", help=tr("run the local ModelArts emulator"))
+    )
     for sub in (save, status, commands.choices["list"], commands.choices["doctor"], check):
-        sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+        sub.add_argument("--json", action="store_true", help=tr("print JSON for scripts"))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Output in the language of LANGUAGE/LC_ALL/LC_MESSAGES/LANG; asyncio.run keeps it.
+    i18n.current.set(i18n.from_environment())
     config_args = [arg for arg in argv if arg.startswith("--ModelArtsSnapshot.")]
     args = build_parser().parse_args([arg for arg in argv if arg not in config_args])
     if args.command == "emulator":

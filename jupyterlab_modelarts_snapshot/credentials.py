@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from .config import MODELARTS_SDK_PYTHONS, ModelArtsSnapshot
+from .i18n import _
 from .signing import USER_ID_HEADER, SdkHmacSha256Auth
 
 log = logging.getLogger(__name__)
@@ -172,13 +173,15 @@ class CredentialChain:
         if _env("MODELARTS_AUTH_TOKEN"):
             return Credentials("env:MODELARTS_AUTH_TOKEN", auth_token=_env("MODELARTS_AUTH_TOKEN"))
         self.problems.append(
-            "No ModelArts credentials were found. In a ModelArts notebook, use the instance's own "
-            "agency credentials, which need no file: authorize ModelArts with an agency (Global "
-            "Configuration in the ModelArts console) so that the preinstalled modelarts SDK "
-            "session works. Elsewhere, set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (and "
-            "HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary keys), or MODELARTS_AUTH_TOKEN to an "
-            "IAM token. Do not write keys to a file outside the work volume (such as "
-            "~/.huaweicloud/credentials): every saved image would carry it."
+            _(
+                "No ModelArts credentials were found. In a ModelArts notebook, use the instance's own "
+                "agency credentials, which need no file: authorize ModelArts with an agency (Global "
+                "Configuration in the ModelArts console) so that the preinstalled modelarts SDK "
+                "session works. Elsewhere, set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (and "
+                "HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary keys), or MODELARTS_AUTH_TOKEN to an "
+                "IAM token. Do not write keys to a file outside the work volume (such as "
+                "~/.huaweicloud/credentials): every saved image would carry it."
+            )
         )
         return None
 
@@ -193,15 +196,23 @@ class CredentialChain:
             parser.read(path, encoding="utf-8")
         except (OSError, configparser.Error) as error:
             self.problems.append(
-                f"The credentials file {path} could not be read: {type(error).__name__}."
+                _(
+                    "The credentials file {path} could not be read: {error}.",
+                    path=str(path),
+                    error=type(error).__name__,
+                )
             )
             return None
         if not parser.has_section("basic"):
-            self.problems.append(f"The credentials file {path} has no [basic] section.")
+            self.problems.append(
+                _("The credentials file {path} has no [basic] section.", path=str(path))
+            )
             return None
         section = parser["basic"]
         if not (section.get("ak") and section.get("sk")):
-            self.problems.append(f"The [basic] section of {path} needs both 'ak' and 'sk'.")
+            self.problems.append(
+                _("The [basic] section of {path} needs both 'ak' and 'sk'.", path=str(path))
+            )
             return None
         return Credentials(
             f"profile:{path}",
@@ -225,7 +236,10 @@ class CredentialChain:
                 session = await asyncio.wait_for(asyncio.to_thread(Session), timeout=30)
             except Exception as error:
                 self.problems.append(
-                    f"The modelarts SDK session could not be opened ({type(error).__name__})."
+                    _(
+                        "The modelarts SDK session could not be opened ({error}).",
+                        error=type(error).__name__,
+                    )
                 )
                 return None
             fields = {key: str(getattr(session, key, "") or "") for key in SESSION_FIELDS}
@@ -256,7 +270,7 @@ class CredentialChain:
                     python, "-c", SESSION_HELPER, env=environment,
                     stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
                 )  # fmt: skip
-                out, _ = await asyncio.wait_for(helper.communicate(), timeout=30)
+                out, _errors = await asyncio.wait_for(helper.communicate(), timeout=30)
             except (OSError, asyncio.TimeoutError):
                 continue
             if helper.returncode != 0:
@@ -267,7 +281,10 @@ class CredentialChain:
             except (ValueError, IndexError, AttributeError):
                 continue
         self.problems.append(
-            f"The modelarts SDK at {path} could not be loaded by this Python or the platform's."
+            _(
+                "The modelarts SDK at {path} could not be loaded by this Python or the platform's.",
+                path=path,
+            )
         )
         return None
 
@@ -291,8 +308,11 @@ class CredentialChain:
             return None  # no metadata service here
         if response.status_code != 200:
             self.problems.append(
-                f"The instance metadata service answered HTTP {response.status_code} for "
-                "temporary credentials: check the notebook's agency (IAM authorization)."
+                _(
+                    "The instance metadata service answered HTTP {status} for temporary "
+                    "credentials: check the notebook's agency (IAM authorization).",
+                    status=response.status_code,
+                )
             )
             return None
         try:
@@ -307,6 +327,6 @@ class CredentialChain:
             )
         except (ValueError, KeyError, AttributeError, TypeError):
             self.problems.append(
-                "The instance metadata service sent credentials in an unknown form."
+                _("The instance metadata service sent credentials in an unknown form.")
             )
             return None

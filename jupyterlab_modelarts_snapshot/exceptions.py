@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .i18n import _
+
 
 class SnapshotError(Exception):
     """An error a person can act on: ``message`` says what was wrong and how to fix it."""
 
-    message = "The save could not be done."
+    message: str = _("The save could not be done.")
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or self.message)
@@ -61,7 +63,9 @@ class NotReady(SnapshotError):
     """The server cannot save yet: ``problems`` lists what is missing, each with its fix."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("This server cannot save an image yet. " + " ".join(problems))
+        super().__init__(
+            _("This server cannot save an image yet. {problems}", problems=list(problems))
+        )
         self.problems = problems
 
     def body(self) -> dict[str, Any]:
@@ -73,12 +77,14 @@ class SaveInProgress(SnapshotError):
 
     def __init__(self, job: dict[str, Any] | None, message: str | None = None) -> None:
         if message is None and job:
-            message = (
-                f"A save from this instance is not finished yet: image '{job['name']}:{job['tag']}' "
-                f"is {job['status']}. Wait until it ends, then save again."
+            message = _(
+                "A save from this instance is not finished yet: image '{label}' is {status}. "
+                "Wait until it ends, then save again.",
+                label=job["name"] + ":" + job["tag"],
+                status=job["status"],
             )
         elif message is None:
-            message = (
+            message = _(
                 "Another save from this instance is being started right now. Try again in a moment."
             )
         super().__init__(message)
@@ -91,7 +97,7 @@ class SaveInProgress(SnapshotError):
 class UpstreamError(SnapshotError):
     """Anything that kept a ModelArts call from giving an answer we can use."""
 
-    message = "ModelArts could not be reached."
+    message = _("ModelArts could not be reached.")
     # ModelArts' X-Request-Id for the failed call, when it answered: Huawei support asks for it.
     request_id: str | None = None
     status: int | None = None
@@ -118,9 +124,13 @@ class ModelArtsError(UpstreamError):
         error_msg: str | None,
         request_id: str | None = None,
     ) -> None:
-        code = f" {error_code}" if error_code else ""
         super().__init__(
-            f"ModelArts refused the request (HTTP {status}{code}): {error_msg or 'no reason given'}"
+            _(
+                "ModelArts refused the request (HTTP {status}{code}): {reason}",
+                status=status,
+                code=" " + error_code if error_code else "",
+                reason=error_msg or _("no reason given"),
+            )
         )
         self.status = status
         self.error_code = error_code
@@ -153,23 +163,26 @@ class CredentialsRejected(ModelArtsError):
         request_id: str | None = None,
     ) -> None:
         super().__init__(status, error_code, error_msg, request_id)
-        self.message = (
-            f"ModelArts did not accept the credentials from {source or 'the environment'} "
-            f"(HTTP {status} {error_code or ''}). Check that the access key, secret key or token "
-            "are current and allowed to use ModelArts in this project and region."
+        self.message = _(
+            "ModelArts did not accept the credentials from {source} (HTTP {status} {code}). "
+            "Check that the access key, secret key or token are current and allowed to use "
+            "ModelArts in this project and region.",
+            source=source or _("the environment"),
+            status=status,
+            code=error_code or "",
         )
 
 
 class UpstreamTimeout(UpstreamError):
-    message = "ModelArts did not answer in time."
+    message = _("ModelArts did not answer in time.")
 
 
 class UpstreamUnreachable(UpstreamError):
-    message = "ModelArts could not be reached: check the endpoint and the network."
+    message = _("ModelArts could not be reached: check the endpoint and the network.")
 
 
 class NoCredentials(UpstreamError):
-    message = "No ModelArts credentials were found."
+    message = _("No ModelArts credentials were found.")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ from typing import Any
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
+from . import i18n
 from .exceptions import InvalidInput, RequestTooLarge, SnapshotError, UnknownImage, outcome
+from .i18n import _
 from .jobs import SnapshotService
 from .manifest import REBUILD_FILES, rebuild_file
 
@@ -30,20 +32,28 @@ class SnapshotHandler(APIHandler):
         return service
 
     def reply(self, status: int, body: dict[str, Any]) -> None:
+        """Send ``body`` with its messages in the language the request asks for (the page sends
+        JupyterLab's as ``Accept-Language``); English when it asks for none we have."""
+        language = i18n.for_accept_language(self.request.headers.get("Accept-Language"))
         self.set_status(status)
-        self.finish(json.dumps(body))
+        self.set_header("Content-Language", i18n.language_tag(language))
+        self.set_header("Vary", "Accept-Language")
+        self.finish(json.dumps(i18n.render(body, language)))
 
     def json_body(self) -> Any:
         """The request's JSON body (None when empty), or the error that says what is wrong."""
         if len(self.request.body) > MAX_BODY_BYTES:
             raise RequestTooLarge(
-                f"The request body is over {MAX_BODY_BYTES // 1024} KiB; send only the fields "
-                "this call documents."
+                _(
+                    "The request body is over {size} KiB; send only the fields this call "
+                    "documents.",
+                    size=MAX_BODY_BYTES // 1024,
+                )
             )
         try:
             return json.loads(self.request.body or b"null")
         except (ValueError, RecursionError):  # not JSON, bad UTF-8, or nested too deep
-            raise InvalidInput("body", "The request body is not valid JSON.") from None
+            raise InvalidInput("body", _("The request body is not valid JSON.")) from None
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         # An error of exceptions.py is an answer to the request (logged as its 4xx/5xx line),
@@ -57,22 +67,28 @@ class SnapshotHandler(APIHandler):
         if exc_info and isinstance(exc_info[1], SnapshotError):
             self.reply(outcome(exc_info[1]).http_status, exc_info[1].body())
             return
-        reason = self._reason
+        reason: str = self._reason
         if exc_info and isinstance(exc_info[1], web.HTTPError) and exc_info[1].log_message:
             reason = exc_info[1].log_message
         if status_code == 405:
             allowed = ", ".join(self.SUPPORTED_METHODS)
             self.set_header("Allow", allowed)
-            reason = f"{self.request.method} is not supported here; use {allowed}."
+            reason = _(
+                "{method} is not supported here; use {allowed}.",
+                method=self.request.method,
+                allowed=allowed,
+            )
         elif status_code in (401, 403):
-            reason = (
-                f"{reason}. Send the Jupyter server's token (header 'Authorization: token <token>') "
-                "or use the JupyterLab page, which also sends the XSRF token for POST requests."
+            reason = _(
+                "{reason}. Send the Jupyter server's token (header 'Authorization: token "
+                "<token>') or use the JupyterLab page, which also sends the XSRF token for POST "
+                "requests.",
+                reason=reason,
             )
         elif status_code >= 500:
-            reason = "Internal error in the ModelArts snapshot extension; see the server log."
+            reason = _("Internal error in the ModelArts snapshot extension; see the server log.")
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"message": reason}))
+        self.reply(status_code, {"message": reason})
 
 
 class InstanceHandler(SnapshotHandler):
@@ -92,7 +108,14 @@ def _page_argument(handler: SnapshotHandler, name: str, default: int, maximum: i
     ):
         low = 1 if name == "limit" else 0
         raise InvalidInput(
-            name, f"'{name}' must be a whole number from {low} to {maximum}, not '{text[:20]}'."
+            name,
+            _(
+                "'{name}' must be a whole number from {low} to {maximum}, not '{text}'.",
+                name=name,
+                low=low,
+                maximum=maximum,
+                text=text[:20],
+            ),
         )
     return int(text)
 
@@ -124,7 +147,11 @@ class ImageHandler(SnapshotHandler):
         job = await self.service.job(image_id)
         if job is None:
             raise UnknownImage(
-                f"No save with ID '{image_id[:80]}' is known here. GET {NAMESPACE}/images lists them."
+                _(
+                    "No save with ID '{id}' is known here. GET {path} lists them.",
+                    id=image_id[:80],
+                    path=NAMESPACE + "/images",
+                )
             )
         self.reply(200, job.to_dict())
 
@@ -141,7 +168,7 @@ class PreflightHandler(SnapshotHandler):
         body = self.json_body()
         if body is None and self.request.body.strip():  # a literal null is not "no body"
             raise InvalidInput(
-                "body", "The body must be a JSON object with name, namespace and tag, or empty."
+                "body", _("The body must be a JSON object with name, namespace and tag, or empty.")
             )
         report = await self.service.preflight.start(body)
         self.reply(202, report.to_dict())
@@ -173,15 +200,22 @@ class ImageRecordHandler(SnapshotHandler):
     async def get(self, image_id: str, part: str, kind: str | None = None) -> None:
         if kind is not None and kind not in REBUILD_FILES:
             raise UnknownImage(
-                f"There is no rebuild file '{kind[:40]}': ask for one of "
-                f"{', '.join(REBUILD_FILES)}."
+                _(
+                    "There is no rebuild file '{kind}': ask for one of {files}.",
+                    kind=kind[:40],
+                    files=", ".join(REBUILD_FILES),
+                )
             )
         record = await asyncio.to_thread(self.service.images.of_image, image_id)
         job = await self.service.job(image_id)
         if record is None or job is None:
             raise UnknownImage(
-                f"No manifest is recorded for a save with ID '{image_id[:80]}': saves made "
-                f"before this version have none. GET {NAMESPACE}/images lists the saves."
+                _(
+                    "No manifest is recorded for a save with ID '{id}': saves made before this "
+                    "version have none. GET {path} lists the saves.",
+                    id=image_id[:80],
+                    path=NAMESPACE + "/images",
+                )
             )
         if part == "manifest":
             self.reply(200, record["manifest"])

@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from . import i18n
 from .client import ModelArtsClient, backoff_delay
 from .config import ModelArtsSnapshot
 from .credentials import CredentialChain
@@ -32,11 +33,13 @@ from .exceptions import (
     CheckBlocked,
     CredentialsRejected,
     ModelArtsError,
+    NoCredentials,
     NotReady,
     SaveInProgress,
     UpstreamError,
     UpstreamTimeout,
 )
+from .i18n import _
 from .manifest import ImageRecords, summary
 from .models import (
     FINISHED,
@@ -55,7 +58,7 @@ from .rules import is_uuid, validate_save_request
 
 log = logging.getLogger(__name__)
 
-IMAGE_GONE_MESSAGE = (
+IMAGE_GONE_MESSAGE = _(
     "ModelArts no longer has this image: it was deleted (for example in the console) or removed "
     "from SWR before the save ended. This save will not finish; you can save again."
 )
@@ -74,6 +77,10 @@ def poll_delay(poll_interval: float, failures: int) -> float:
     return max(poll_interval, ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311
 
 
+def _message(value: Any) -> str:
+    return value if isinstance(value, str) else str(value or "")
+
+
 def job_from_image(image: dict[str, Any], notebook_id: str, previous: Job | None = None) -> Job:
     """Turn ModelArts' image object into our job record, keeping what we knew before."""
     old: dict[str, Any] = previous.to_dict() if previous else {}
@@ -88,7 +95,8 @@ def job_from_image(image: dict[str, Any], notebook_id: str, previous: Job | None
         tag=str(image.get("tag", old.get("tag", ""))),
         description=str(image.get("description", old.get("description", "")) or ""),
         status=status,
-        status_message=str(image.get("status_message") or old.get("status_message", "")),
+        # Ours (a Text) or ModelArts' own words, as it sent them.
+        status_message=_message(image.get("status_message") or old.get("status_message")),
         swr_path=image.get("swr_path") or old.get("swr_path"),
         size_kb=size if isinstance(size, int) and size > 0 else old.get("size_kb"),
         created_at=old.get("created_at")
@@ -177,7 +185,7 @@ class JobStore:
             order = self._order.get(notebook_id, [])
             end = max(0, len(order) - offset)
             keys = order[max(0, end - limit) : end]
-            jobs = [self._jobs[job_id] for _, job_id in reversed(keys)]
+            jobs = [self._jobs[job_id] for _position, job_id in reversed(keys)]
             return ImagePage(images=jobs, total=len(order), limit=limit, offset=offset)
 
     def unfinished(self, notebook_id: str | None = None) -> list[Job]:
@@ -195,7 +203,8 @@ class JobStore:
         fd, tmp = tempfile.mkstemp(dir=self.tmp_dir, prefix="job-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(job.to_dict(), handle, indent=1, sort_keys=True)
+                # Messages keep their msgid, to be read later in the reader's language.
+                json.dump(i18n.dump(job.to_dict()), handle, indent=1, sort_keys=True)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
@@ -282,7 +291,7 @@ class JobStore:
             data = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(data, dict) or not is_uuid(str(data.get("id", ""))):
                 raise ValueError("not a job record")
-            return Job.from_dict(data)
+            return Job.from_dict(i18n.load(data))
         except FileNotFoundError:
             return None
         except (OSError, ValueError, TypeError) as error:
@@ -334,23 +343,29 @@ class SnapshotService:
         problems: list[str] = []
         if not self.notebook_id:
             problems.append(
-                "The notebook instance ID is unknown: set MODELARTS_NOTEBOOK_ID (ModelArts sets "
-                "INSTANCE_ID in a notebook) or c.ModelArtsSnapshot.notebook_id to the instance ID "
-                "shown in the ModelArts console."
+                _(
+                    "The notebook instance ID is unknown: set MODELARTS_NOTEBOOK_ID (ModelArts "
+                    "sets INSTANCE_ID in a notebook) or c.ModelArtsSnapshot.notebook_id to the "
+                    "instance ID shown in the ModelArts console."
+                )
             )
         if not self.settings.endpoint:
             problems.append(
-                "The ModelArts endpoint is unknown: set MODELARTS_REGION (e.g. cn-north-4) or "
-                "MODELARTS_ENDPOINT."
+                _(
+                    "The ModelArts endpoint is unknown: set MODELARTS_REGION (e.g. cn-north-4) or "
+                    "MODELARTS_ENDPOINT."
+                )
             )
         if not project_id:
             problems.append(
-                "The project ID is unknown: set HUAWEICLOUD_SDK_PROJECT_ID (ModelArts sets "
-                "PROJECT_ID in a notebook) or c.ModelArtsSnapshot.project_id (My Credentials > "
-                "API Credentials in the console)."
+                _(
+                    "The project ID is unknown: set HUAWEICLOUD_SDK_PROJECT_ID (ModelArts sets "
+                    "PROJECT_ID in a notebook) or c.ModelArtsSnapshot.project_id (My Credentials "
+                    "> API Credentials in the console)."
+                )
             )
         if creds is None:
-            problems.extend(self.credentials.problems or ["No ModelArts credentials were found."])
+            problems.extend(self.credentials.problems or [NoCredentials.message])
         return InstanceReport(
             notebook_id=self.notebook_id,
             notebook_id_source=self.notebook_id_source,
@@ -426,7 +441,10 @@ class SnapshotService:
         if blocked is not None:
             raise CheckBlocked(
                 blocked.id,
-                f'{blocked.message} To save anyway, send "force": true (CLI: --force).',
+                _(
+                    '{message} To save anyway, send "force": true (CLI: --force).',
+                    message=blocked.message,
+                ),
             )
 
     # -- what the image holds ----------------------------------------------------------------
@@ -476,7 +494,7 @@ class SnapshotService:
         """ModelArts saves only a RUNNING instance: say so before asking it to."""
         if not self.notebook_id or not self.project_id:
             return Check(
-                "instance", "info", "The instance could not be checked: it is not known yet."
+                "instance", "info", _("The instance could not be checked: it is not known yet.")
             )
         try:
             notebook = await self.client.get_notebook(self.notebook_id)
@@ -485,19 +503,27 @@ class SnapshotService:
                 return Check(
                     "instance",
                     "block",
-                    f"ModelArts has no notebook instance {self.notebook_id} in project "
-                    f"{self.settings.project_id}: check MODELARTS_NOTEBOOK_ID and the project.",
+                    _(
+                        "ModelArts has no notebook instance {notebook} in project {project}: "
+                        "check MODELARTS_NOTEBOOK_ID and the project.",
+                        notebook=self.notebook_id,
+                        project=self.settings.project_id,
+                    ),
                 )
             if isinstance(error, CredentialsRejected):
                 raise
             log.info("Could not read the instance status first (%s); saving anyway", error)
             return Check(
-                "instance", "info", f"The instance status could not be read: {error.message}"
+                "instance",
+                "info",
+                _("The instance status could not be read: {reason}", reason=error.message),
             )
         except UpstreamError as error:
             log.info("Could not read the instance status first (%s); saving anyway", error)
             return Check(
-                "instance", "info", f"The instance status could not be read: {error.message}"
+                "instance",
+                "info",
+                _("The instance status could not be read: {reason}", reason=error.message),
             )
         status = str(notebook.get("status") or "")
         if isinstance(notebook.get("image"), dict):
@@ -508,25 +534,30 @@ class SnapshotService:
             return Check(
                 "instance",
                 "block",
-                "ModelArts is already saving an image of this instance (started elsewhere). "
-                "Wait until it ends.",
+                _(
+                    "ModelArts is already saving an image of this instance (started elsewhere). "
+                    "Wait until it ends."
+                ),
                 item,
             )
         if status and status != "RUNNING":
             return Check(
                 "instance",
                 "block",
-                f"The instance is {status}; ModelArts saves only a RUNNING instance. Start it and "
-                "try again.",
+                _(
+                    "The instance is {status}; ModelArts saves only a RUNNING instance. Start it "
+                    "and try again.",
+                    status=status,
+                ),
                 item,
             )
-        return Check("instance", "ok", "The instance is running.", item)
+        return Check("instance", "ok", _("The instance is running."), item)
 
     async def tag_check(self, request: SaveRequest | None) -> Check:
         """Is ``name:tag`` already in the organization? ModelArts refuses a duplicate only
         after the instance has paused, so find it first and propose the next free tag."""
         if request is None or not request.tag:
-            return Check("tag", "info", "Give a name, organization and tag to check the tag.")
+            return Check("tag", "info", _("Give a name, organization and tag to check the tag."))
         try:
             images = await self.client.list_saved_images(
                 request.name, namespace=request.namespace, workspace_id=request.workspace_id
@@ -534,7 +565,11 @@ class SnapshotService:
         except UpstreamError as error:
             if isinstance(error, CredentialsRejected):
                 raise
-            return Check("tag", "info", f"Existing tags could not be listed: {error.message}")
+            return Check(
+                "tag",
+                "info",
+                _("Existing tags could not be listed: {reason}", reason=error.message),
+            )
         taken = {
             str(image.get("tag"))
             for image in images
@@ -542,13 +577,26 @@ class SnapshotService:
         }
         label = f"{request.name}:{request.tag}"
         if request.tag not in taken:
-            return Check("tag", "ok", f"{label} is not taken in organization {request.namespace}.")
+            return Check(
+                "tag",
+                "ok",
+                _(
+                    "{label} is not taken in organization {namespace}.",
+                    label=label,
+                    namespace=request.namespace,
+                ),
+            )
         proposed = next_free_tag(request.tag, taken)
         return Check(
             "tag",
             "block",
-            f"Image {label} already exists in organization {request.namespace}, and ModelArts "
-            f"refuses a duplicate tag. Use another tag, for example '{proposed}'.",
+            _(
+                "Image {label} already exists in organization {namespace}, and ModelArts refuses "
+                "a duplicate tag. Use another tag, for example '{proposed}'.",
+                label=label,
+                namespace=request.namespace,
+                proposed=proposed,
+            ),
             [CheckItem(kind="proposed-tag", name=proposed)],
         )
 
@@ -562,13 +610,16 @@ class SnapshotService:
             found = await self._find_created(request, started)
             if found is None:
                 raise UpstreamTimeout(
-                    "ModelArts did not answer in time and no image named "
-                    f"'{request.name}:{request.tag}' was found: nothing was saved. Try again."
+                    _(
+                        "ModelArts did not answer in time and no image named '{label}' was "
+                        "found: nothing was saved. Try again.",
+                        label=request.name + ":" + str(request.tag),
+                    )
                 ) from None
             log.warning("create-image timed out but image %s exists: following it", found.get("id"))
             image = found
         if not is_uuid(str(image.get("id", ""))):
-            raise UpstreamError("ModelArts accepted the save but sent no usable image ID.")
+            raise UpstreamError(_("ModelArts accepted the save but sent no usable image ID."))
         for key in ("name", "namespace", "tag", "description"):
             image.setdefault(key, getattr(request, key) or "")
         return job_from_image(image, self.notebook_id)

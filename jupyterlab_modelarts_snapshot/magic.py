@@ -19,13 +19,15 @@ from typing import Any
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.display import Pretty, display
 
+from . import i18n
 from .app import build_service
 from .cli import build_parser, describe_job, load_settings, request_id_line, save_body
 from .exceptions import SnapshotError
+from .i18n import _, tr
 from .jobs import SnapshotService
 from .models import Job
 
-PAUSE_NOTE = (
+PAUSE_NOTE = _(
     "The instance pauses while ModelArts saves it; this output goes on by itself afterwards."
 )
 
@@ -39,6 +41,8 @@ class SnapshotMagics(Magics):
     @line_magic
     def modelarts_snapshot(self, line: str) -> None:
         """Save this ModelArts instance as an image, or show a save: see ``save --help``."""
+        # Messages in the kernel's language (LANG), as in the CLI; the followers inherit it.
+        i18n.current.set(i18n.from_environment())
         words = shlex.split(line)
         config_args = [word for word in words if word.startswith("--ModelArtsSnapshot.")]
         try:
@@ -46,9 +50,9 @@ class SnapshotMagics(Magics):
         except SystemExit:  # --help, or a usage error already printed
             return
         if args.command not in ("save", "status"):
-            print("%modelarts_snapshot supports 'save' and 'status'; use the CLI for the rest.")
+            print(tr("%modelarts_snapshot supports 'save' and 'status'; use the CLI for the rest."))
             return
-        handle = display(Pretty("Asking ModelArts..."), display_id=True)
+        handle = display(Pretty(tr("Asking ModelArts...")), display_id=True)
         work = self._save if args.command == "save" else self._status
         follow = work(args, config_args, handle)
         try:
@@ -75,7 +79,7 @@ class SnapshotMagics(Magics):
         try:
             job = await service.job(args.id)
             if job is None:
-                handle.update(Pretty(f"No save with ID '{args.id}' is recorded here."))
+                handle.update(Pretty(tr("No save with ID '{id}' is recorded here.", id=args.id)))
                 return
             await self._follow(service, job, handle)
         finally:
@@ -93,12 +97,12 @@ class SnapshotMagics(Magics):
 
 def _live_text(job: Job) -> str:
     text = describe_job(job)
-    return text if job.finished else f"{text}\n{PAUSE_NOTE}"
+    return text if job.finished else f"{text}\n{PAUSE_NOTE.render()}"
 
 
 def _error_text(error: SnapshotError) -> str:
     body = error.body()
-    text = f"The save did not start: {error.message}"
+    text = tr("The save did not start: {message}", message=error.message)
     if body.get("request_id"):
         text += f"\n{request_id_line(body['request_id'])}"
     return text

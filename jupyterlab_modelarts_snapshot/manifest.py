@@ -43,7 +43,7 @@ def os_release(path: str) -> dict[str, str]:
     except OSError:
         return values
     for line in text.splitlines():
-        key, _, value = line.partition("=")
+        key, _sep, value = line.partition("=")
         if key in ("ID", "VERSION_ID", "PRETTY_NAME"):
             values[key.lower()] = value.strip().strip('"')
     return values
@@ -60,7 +60,7 @@ def dpkg_packages(path: str) -> list[dict[str, str]]:
         fields: dict[str, str] = {}
         for line in stanza.splitlines():
             if line[:1] not in (" ", "\t") and ":" in line:
-                key, _, value = line.partition(":")
+                key, _sep, value = line.partition(":")
                 fields[key] = value.strip()
         if fields.get("Package") and fields.get("Status", "").endswith(" installed"):
             packages.append(

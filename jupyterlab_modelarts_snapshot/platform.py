@@ -21,6 +21,7 @@ import httpx
 from jupyter_core.paths import jupyter_runtime_dir
 
 from . import __version__
+from .i18n import Text, _
 from .models import CheckItem
 
 DISTRIBUTION = "jupyterlab-modelarts-snapshot"
@@ -45,6 +46,10 @@ print(json.dumps({
 
 class InstallError(Exception):
     """Why ``install`` stopped, in words, with what the user can do instead."""
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass
@@ -111,7 +116,13 @@ def describe_python(executable: str) -> dict[str, Any]:
         [executable, "-c", _DESCRIBE], capture_output=True, text=True, timeout=60, check=False
     )
     if result.returncode != 0:
-        raise InstallError(f"{executable} could not be run: {result.stderr.strip()[-500:]}")
+        raise InstallError(
+            _(
+                "{executable} could not be run: {reason}",
+                executable=executable,
+                reason=result.stderr.strip()[-500:],
+            )
+        )
     info: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return info
 
@@ -121,9 +132,12 @@ def find_server_python(executable: str | None = None) -> ServerPython:
     servers = running_servers()
     if not servers and executable is None:
         raise InstallError(
-            "No running Jupyter server of this user was found (no runtime file in "
-            f"{jupyter_runtime_dir()}). Run this in a terminal of the notebook, or give the "
-            "server's Python with --server-python."
+            _(
+                "No running Jupyter server of this user was found (no runtime file in {folder}). "
+                "Run this in a terminal of the notebook, or give the server's Python with "
+                "--server-python.",
+                folder=jupyter_runtime_dir(),
+            )
         )
     url, pid = (str(servers[0]["url"]), int(servers[0]["pid"])) if servers else ("", 0)
     if executable is None:
@@ -143,8 +157,11 @@ def _python_of(pid: int) -> str:
         return os.readlink(f"/proc/{pid}/exe")
     except (OSError, IndexError, UnicodeDecodeError):
         raise InstallError(
-            f"The Python of the Jupyter server (process {pid}) could not be found: give it with "
-            "--server-python."
+            _(
+                "The Python of the Jupyter server (process {pid}) could not be found: give it "
+                "with --server-python.",
+                pid=pid,
+            )
         ) from None
 
 
@@ -168,25 +185,40 @@ def install(python: ServerPython, requirement: str) -> list[str]:
     extension in the user's Jupyter config. Returns what was installed (name==version)."""
     if python.jupyterlab_major is not None and python.jupyterlab_major < 4:
         raise InstallError(
-            f"The Jupyter server runs JupyterLab {python.packages['jupyterlab']} (an older "
-            "ModelArts image, jp3). The extension's page and server parts need JupyterLab 4 and "
-            "jupyter_server 2, and installing those would replace the platform's own. On this "
-            "image use the CLI (jupyter modelarts-snapshot save ...) or the notebook magic "
-            "(%load_ext jupyterlab_modelarts_snapshot) from a kernel's env instead."
+            _(
+                "The Jupyter server runs JupyterLab {version} (an older ModelArts image, jp3). "
+                "The extension's page and server parts need JupyterLab 4 and jupyter_server 2, "
+                "and installing those would replace the platform's own. On this image use the "
+                "CLI (jupyter modelarts-snapshot save ...) or the notebook magic (%load_ext "
+                "jupyterlab_modelarts_snapshot) from a kernel's env instead.",
+                version=python.packages["jupyterlab"],
+            )
         )
     if "jupyter-server" not in python.packages:
-        raise InstallError(f"{python.executable} has no jupyter_server: it runs no Jupyter server.")
+        raise InstallError(
+            _(
+                "{executable} has no jupyter_server: it runs no Jupyter server.",
+                executable=python.executable,
+            )
+        )
     if not python.user_site_enabled:
         raise InstallError(
-            f"{python.executable} does not read the user's site-packages (user site disabled), "
-            "so nothing can be added to it without writing into its env."
+            _(
+                "{executable} does not read the user's site-packages (user site disabled), so "
+                "nothing can be added to it without writing into its env.",
+                executable=python.executable,
+            )
         )
     # Ask pip first what it would install: nothing of the server's own env may be replaced.
     plan = _pip(python, "install", "--user", "--dry-run", "--quiet", "--report", "-", requirement)
     if plan.returncode != 0:
         raise InstallError(
-            f"pip cannot install {requirement} for the Jupyter server's Python; nothing was "
-            f"installed. pip said: {plan.stderr.strip()[-800:]}"
+            _(
+                "pip cannot install {requirement} for the Jupyter server's Python; nothing was "
+                "installed. pip said: {output}",
+                requirement=requirement,
+                output=plan.stderr.strip()[-800:],
+            )
         )
     report = json.loads(plan.stdout)
     planned = [
@@ -200,21 +232,31 @@ def install(python: ServerPython, requirement: str) -> list[str]:
     ]
     if replaced:
         raise InstallError(
-            "Installing would replace packages of the Jupyter server's own env: "
-            + ", ".join(replaced)
-            + ". Nothing was installed. Use the CLI or the notebook magic from a kernel's env, "
-            "or build a custom image with the extension."
+            _(
+                "Installing would replace packages of the Jupyter server's own env: {packages}. "
+                "Nothing was installed. Use the CLI or the notebook magic from a kernel's env, or "
+                "build a custom image with the extension.",
+                packages=", ".join(replaced),
+            )
         )
     done = _pip(python, "install", "--user", "--quiet", requirement)
     if done.returncode != 0:
-        raise InstallError(f"pip could not install {requirement}: {done.stderr.strip()[-800:]}")
+        raise InstallError(
+            _(
+                "pip could not install {requirement}: {output}",
+                requirement=requirement,
+                output=done.stderr.strip()[-800:],
+            )
+        )
     enable = subprocess.run(
         [python.executable, "-m", "jupyter_server.extension.serverextension", "enable", "--user",
          MODULE],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     if enable.returncode != 0:
-        raise InstallError(f"The server extension could not be enabled: {enable.stderr[-800:]}")
+        raise InstallError(
+            _("The server extension could not be enabled: {output}", output=enable.stderr[-800:])
+        )
     return [f"{name}=={version}" for name, version in planned]
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import InvalidInput, NoReport
+from .i18n import _
 from .models import (
     Check,
     CheckItem,
@@ -84,7 +85,7 @@ def stuck_processes(proc: str = "/proc") -> list[CheckItem]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue  # ended meanwhile
-        command, _, rest = stat.partition(" (")[2].rpartition(") ")
+        command, _sep, rest = stat.partition(" (")[2].rpartition(") ")
         if rest.split(" ", 1)[0] == "D":
             found.append(CheckItem(kind="process", id=entry.name, name=command))
     return found
@@ -92,51 +93,75 @@ def stuck_processes(proc: str = "/proc") -> list[CheckItem]:
 
 def processes_check(items: list[CheckItem]) -> Check:
     if not items:
-        return Check("processes", "ok", "No process is stuck waiting on storage.")
+        return Check("processes", "ok", _("No process is stuck waiting on storage."))
     return Check(
         "processes",
         "warn",
-        f"{len(items)} process(es) are waiting on storage (state D). ModelArts freezes every "
-        "process to save the image and the freeze can fail on them: wait for them to finish or "
-        "stop them first.",
+        _(
+            "{count} process(es) are waiting on storage (state D). ModelArts freezes every "
+            "process to save the image and the freeze can fail on them: wait for them to finish "
+            "or stop them first.",
+            count=len(items),
+        ),
         items,
     )
 
 
 def kernels_check(items: list[CheckItem] | None) -> Check:
     if items is None:
-        return Check("kernels", "info", "Kernels were not checked: no Jupyter server answered.")
+        return Check("kernels", "info", _("Kernels were not checked: no Jupyter server answered."))
     if not items:
-        return Check("kernels", "ok", "No kernel is busy.")
+        return Check("kernels", "ok", _("No kernel is busy."))
     return Check(
         "kernels",
         "warn",
-        f"{len(items)} kernel(s) are busy. They are frozen for the whole save and their work "
-        "is not part of the image: let them finish, or save anyway.",
+        _(
+            "{count} kernel(s) are busy. They are frozen for the whole save and their work is "
+            "not part of the image: let them finish, or save anyway.",
+            count=len(items),
+        ),
         items,
     )
 
 
 def size_check(estimate: SizeEstimate, partial: bool) -> Check:
-    at_least = "at least " if partial else ""
+    sizes = {
+        "size": human_bytes(estimate.bytes),
+        "files": estimate.files,
+        "limit": human_bytes(estimate.limit_bytes),
+    }
     figures = (
-        f"The save adds {at_least}{human_bytes(estimate.bytes)} in {estimate.files} files to the "
-        f"image this instance runs on; ModelArts saves up to {human_bytes(estimate.limit_bytes)}."
+        _(
+            "The save adds at least {size} in {files} files to the image this instance runs on; "
+            "ModelArts saves up to {limit}. The walk stopped at its time limit, so this is a "
+            "lower bound.",
+            **sizes,
+        )
+        if partial
+        else _(
+            "The save adds {size} in {files} files to the image this instance runs on; "
+            "ModelArts saves up to {limit}.",
+            **sizes,
+        )
     )
-    if partial:
-        figures += " The walk stopped at its time limit, so this is a lower bound."
     if estimate.bytes > estimate.limit_bytes:
         return Check(
             "size",
             "block",
-            f"{figures} This save would fail: clean the caches below, delete what you do not "
-            "need outside the work volume, or build the image from a Dockerfile instead.",
+            _(
+                "{figures} This save would fail: clean the caches below, delete what you do not "
+                "need outside the work volume, or build the image from a Dockerfile instead.",
+                figures=figures,
+            ),
         )
     if estimate.bytes > SIZE_WARN_SHARE * estimate.limit_bytes:
         return Check(
             "size",
             "warn",
-            f"{figures} That is close to the limit: clean the caches below to keep room.",
+            _(
+                "{figures} That is close to the limit: clean the caches below to keep room.",
+                figures=figures,
+            ),
         )
     return Check("size", "ok", figures)
 
@@ -144,40 +169,51 @@ def size_check(estimate: SizeEstimate, partial: bool) -> Check:
 def caches_check(items: list[CheckItem]) -> Check:
     total = sum(item.bytes or 0 for item in items)
     if not items or total == 0:
-        return Check("caches", "ok", "No known cache adds to the image.")
+        return Check("caches", "ok", _("No known cache adds to the image."))
     level = "warn" if total > CACHE_WARN_BYTES else "info"
     return Check(
         "caches",
         level,
-        f"Caches would add {human_bytes(total)} to the image (pip, conda, model downloads, "
-        "temporary files). They make pulls slower and are rebuilt when needed: clean them up "
-        "before saving.",
+        _(
+            "Caches would add {size} to the image (pip, conda, model downloads, temporary "
+            "files). They make pulls slower and are rebuilt when needed: clean them up before "
+            "saving.",
+            size=human_bytes(total),
+        ),
         items,
     )
 
 
 def secrets_check(items: list[CheckItem]) -> Check:
     if not items:
-        return Check("secrets", "ok", "No credential file was found among the added files.")
+        return Check("secrets", "ok", _("No credential file was found among the added files."))
     return Check(
         "secrets",
         "warn",
-        f"{len(items)} credential file(s) would go into the image, and anyone who can pull the "
-        "image can read them. Move them into the work volume (/home/ma-user/work) or delete "
-        "them before saving.",
+        _(
+            "{count} credential file(s) would go into the image, and anyone who can pull the "
+            "image can read them. Move them into the work volume (/home/ma-user/work) or delete "
+            "them before saving.",
+            count=len(items),
+        ),
         items,
     )
 
 
 def layers_check(depth: int, warn_depth: int) -> Check:
     if depth < warn_depth:
-        return Check("layers", "ok", f"This save is number {depth} in the image's lineage.")
+        return Check(
+            "layers", "ok", _("This save is number {depth} in the image's lineage.", depth=depth)
+        )
     return Check(
         "layers",
         "warn",
-        f"This save is number {depth} in the image's lineage. Each save adds layers to the image, "
-        "and images with too many layers fail to run or to push (SWR takes at most 20 per "
-        "push). Rebuilding from the Dockerfile of the last save resets them.",
+        _(
+            "This save is number {depth} in the image's lineage. Each save adds layers to the "
+            "image, and images with too many layers fail to run or to push (SWR takes at most 20 "
+            "per push). Rebuilding from the Dockerfile of the last save resets them.",
+            depth=depth,
+        ),
     )
 
 
@@ -186,12 +222,19 @@ def requested_image(body: Any) -> SaveRequest | None:
     if body is None:
         return None
     if not isinstance(body, dict):
-        raise InvalidInput("body", "The body must be a JSON object with name, namespace and tag.")
+        raise InvalidInput(
+            "body", _("The body must be a JSON object with name, namespace and tag.")
+        )
     allowed = ("name", "namespace", "tag")
     unknown = sorted(str(key) for key in body if key not in allowed)
     if unknown:
         raise InvalidInput(
-            unknown[0], f"Unknown field '{unknown[0][:40]}'. Allowed fields: name, namespace, tag."
+            unknown[0],
+            _(
+                "Unknown field '{field}'. Allowed fields: {allowed}.",
+                field=unknown[0][:40],
+                allowed="name, namespace, tag",
+            ),
         )
     for field in allowed:
         value = body.get(field)
@@ -280,7 +323,9 @@ class Preflight:
             result = await asyncio.to_thread(scan.run, progress)
         except Exception as error:  # the report says it failed; the server goes on
             log.exception("The pre-flight walk failed")
-            result = dataclasses.replace(scan.result, error=f"The walk failed: {error}")
+            result = dataclasses.replace(
+                scan.result, error=_("The walk failed: {error}", error=str(error))
+            )
         self._finish(report, result, limit)
 
     def _finish(self, report: PreflightReport, result: ScanResult, limit: int) -> None:
@@ -318,8 +363,10 @@ class Preflight:
     def latest(self) -> PreflightReport:
         if self.report is None:
             raise NoReport(
-                "No pre-flight report has been made yet: POST modelarts-snapshot/preflight "
-                "starts one."
+                _(
+                    "No pre-flight report has been made yet: POST modelarts-snapshot/preflight "
+                    "starts one."
+                )
             )
         return self.report
 
@@ -351,16 +398,20 @@ class Preflight:
         ):
             raise InvalidInput(
                 "paths",
-                'Send {"paths": [...]} with one or more cache paths from the latest pre-flight '
-                "report.",
+                _(
+                    'Send {"paths": [...]} with one or more cache paths from the latest '
+                    "pre-flight report."
+                ),
             )
         report = self.report
         caches = report.check("caches") if report and report.state == "done" else None
         if report is None or caches is None:
             raise InvalidInput(
                 "paths",
-                "No finished pre-flight report lists caches: POST modelarts-snapshot/preflight "
-                "first, then clean what it lists.",
+                _(
+                    "No finished pre-flight report lists caches: POST "
+                    "modelarts-snapshot/preflight first, then clean what it lists."
+                ),
             )
         listed = {item.path: item for item in caches.items}
         await asyncio.to_thread(self._check_paths, paths, listed)
@@ -384,20 +435,30 @@ class Preflight:
             if absolute == work_dir or absolute.startswith(work_dir.rstrip("/") + "/"):
                 raise InvalidInput(
                     "paths",
-                    f"'{path[:200]}' is in the work volume ({work_dir}), which is never part of "
-                    "an image and is never cleaned. Nothing was deleted.",
+                    _(
+                        "'{path}' is in the work volume ({work_dir}), which is never part of an "
+                        "image and is never cleaned. Nothing was deleted.",
+                        path=path[:200],
+                        work_dir=work_dir,
+                    ),
                 )
             if path not in listed:
                 raise InvalidInput(
                     "paths",
-                    f"'{path[:200]}' is not a cache listed by the latest pre-flight report; only "
-                    "those can be cleaned. Nothing was deleted.",
+                    _(
+                        "'{path}' is not a cache listed by the latest pre-flight report; only "
+                        "those can be cleaned. Nothing was deleted.",
+                        path=path[:200],
+                    ),
                 )
             if os.path.islink(path) or not os.path.isdir(path):
                 raise InvalidInput(
                     "paths",
-                    f"'{path[:200]}' is no longer a directory; run the pre-flight report again. "
-                    "Nothing was deleted.",
+                    _(
+                        "'{path}' is no longer a directory; run the pre-flight report again. "
+                        "Nothing was deleted.",
+                        path=path[:200],
+                    ),
                 )
 
     def _clean_one(self, item: CheckItem) -> tuple[int, int]:

@@ -12,12 +12,36 @@ from pathlib import Path
 from typing import Any
 
 from .exceptions import InvalidInput
+from .i18n import Text, _
 from .models import SaveRequest
 
 RULES: dict[str, dict[str, Any]] = json.loads(
     (Path(__file__).with_name("rules.json")).read_text(encoding="utf-8")
 )
 FIELDS = tuple(RULES)
+# What each field may hold, in words; the form in the browser says the same (validation.ts).
+HINTS = {
+    "name": _(
+        "Use 1 to 128 lowercase letters, digits, '-', '_' or '.', starting and ending with a lowercase letter or digit, for example 'pytorch-env'."
+    ),
+    "namespace": _(
+        "Use your SWR organization: 1 to 64 characters, starting with a lowercase letter, then letters, digits, '-', '_' or '.'."
+    ),
+    "tag": _(
+        "Use up to 64 letters, digits, '_', '.' or '-', not starting with '.' or '-', for example '20221223' or 'v1.0'."
+    ),
+    "description": _("Keep the description to 512 characters or fewer."),
+    "workspace_id": _(
+        "Use '0' for the default workspace, or the 32-character workspace ID (lowercase letters and digits) shown in the ModelArts console."
+    ),
+}
+LABELS = {
+    "name": _("name"),
+    "namespace": _("namespace"),
+    "tag": _("tag"),
+    "description": _("description"),
+    "workspace_id": _("workspace ID"),
+}
 
 # Identifiers placed in upstream URLs: checked before use so no input can change the path.
 UUID_PATTERN = re.compile(
@@ -26,21 +50,23 @@ UUID_PATTERN = re.compile(
 PROJECT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-def check_field(field: str, value: Any) -> str | None:
+def check_field(field: str, value: Any) -> Text | None:
     """Return what is wrong with ``value`` for ``field`` in words, or None when it is valid."""
     rule = RULES[field]
-    label = field.replace("_", " ")
+    words = {"label": LABELS[field], "hint": HINTS[field]}
     if value is None or value == "":
-        return f"The {label} is required. {rule['hint']}" if rule["required"] else None
+        return _("The {label} is required. {hint}", **words) if rule["required"] else None
     if not isinstance(value, str):
-        return f"The {label} must be text, not {type(value).__name__}. {rule['hint']}"
+        return _("The {label} must be text, not {type}. {hint}", type=type(value).__name__, **words)
     if len(value) > rule["max_length"]:
-        return (
-            f"The {label} is {len(value)} characters long; the limit is "
-            f"{rule['max_length']}. {rule['hint']}"
+        return _(
+            "The {label} is {length} characters long; the limit is {limit}. {hint}",
+            length=len(value),
+            limit=rule["max_length"],
+            **words,
         )
     if rule["pattern"] and not re.fullmatch(rule["pattern"], value):
-        return f"The {label} '{_shorten(value)}' is not allowed. {rule['hint']}"
+        return _("The {label} '{value}' is not allowed. {hint}", value=_shorten(value), **words)
     return None
 
 
@@ -51,17 +77,21 @@ def validate_save_request(body: Any) -> SaveRequest:
     """
     if not isinstance(body, dict):
         raise InvalidInput(
-            "body", "The request body must be a JSON object with 'name' and 'namespace'."
+            "body", _("The request body must be a JSON object with 'name' and 'namespace'.")
         )
     unknown = sorted(str(key) for key in body if key not in RULES and key != "force")
     if unknown:
         raise InvalidInput(
             unknown[0],
-            f"Unknown field '{_shorten(unknown[0])}'. Allowed fields: {', '.join(FIELDS)}, force.",
+            _(
+                "Unknown field '{field}'. Allowed fields: {allowed}.",
+                field=_shorten(unknown[0]),
+                allowed=", ".join((*FIELDS, "force")),
+            ),
         )
     force = body.get("force", False)
     if not isinstance(force, bool):
-        raise InvalidInput("force", "'force' must be true or false.")
+        raise InvalidInput("force", _("'force' must be true or false."))
     for field in FIELDS:
         problem = check_field(field, body.get(field))
         if problem:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .i18n import _
 from .models import CheckItem
 
 # Find's output is read in blocks of this size; one record per changed file.
@@ -152,7 +153,7 @@ class ScanResult:
         directory most of whose bytes sit in one subdirectory gives way to it."""
         totals = self.subtree_totals()
         dominated = set()
-        for path, (size, _) in totals.items():
+        for path, (size, _count) in totals.items():
             parent = os.path.dirname(path)
             if parent != path and parent in totals and size >= 0.8 * totals[parent][0]:
                 dominated.add(parent)
@@ -198,7 +199,7 @@ class ScanResult:
 
 def secret_kind(path: str) -> str | None:
     """The kind of credential file ``path`` is by its name, or None."""
-    parent, _, name = path.rpartition("/")
+    parent, _sep, name = path.rpartition("/")
     folder = parent.rpartition("/")[2]
     if name in SECRET_NAMES:
         return SECRET_NAMES[name]
@@ -276,14 +277,18 @@ class Scan:
         result = self.result
         deadline = time.monotonic() + self.timeout
         if not os.path.isdir(result.root):
-            result.error = f"The scan root {result.root} is not a directory (scan_root setting)."
+            result.error = _(
+                "The scan root {root} is not a directory (scan_root setting).", root=result.root
+            )
             return result
         try:
             self._process = subprocess.Popen(
                 self.command(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
             )
         except OSError as error:
-            result.error = f"The file system could not be walked: {error.strerror}."
+            result.error = _(
+                "The file system could not be walked: {reason}.", reason=error.strerror
+            )
             return result
         # At the time limit the walk ends with what it saw, and says it is partial.
         timer = threading.Timer(self.timeout, self.stop)
@@ -320,8 +325,8 @@ class Scan:
             records = (rest + block).split(b"\0")
             rest = records.pop()
             for record in records:
-                blocks, _, raw = record.partition(b" ")
-                directory, _, name = raw.rpartition(b"/")
+                blocks, _sep, raw = record.partition(b" ")
+                directory, _sep, name = raw.rpartition(b"/")
                 if directory != current_dir:
                     current_dir = directory
                     text = os.fsdecode(directory) or "/"

@@ -27,6 +27,8 @@ import {
   PANEL_ID,
   PLUGIN_ID
 } from './tokens';
+import { setPageLanguage } from './request';
+import { translateSchema } from './schema';
 import { defaultTag } from './validation';
 
 const LAST_NAMESPACE_KEY = `${PLUGIN_ID}:last-namespace`;
@@ -89,6 +91,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const trans = (translator ?? nullTranslator).load(
       'jupyterlab_modelarts_snapshot'
     );
+    setPageLanguage(translator?.languageCode ?? 'en');
     const settings: ISettings = {
       pollInterval: 5,
       defaultNamespace: '',
@@ -251,6 +254,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     if (settingRegistry) {
+      // The schema asks the registry to wait for this ("jupyter.lab.transform").
+      settingRegistry.transform(PLUGIN_ID, {
+        fetch: loaded => translateSchema(loaded, trans)
+      });
       const apply = (loaded: ISettingRegistry.ISettings) => {
         settings.pollInterval = loaded.get('pollInterval').composite as number;
         settings.defaultNamespace = loaded.get('defaultNamespace')

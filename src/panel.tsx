@@ -208,7 +208,9 @@ export class SnapshotPanel extends ReactWidget {
               )}
           {size && ` · ${size}`}
         </div>
-        {job.status_message && (
+        {/* Why a save ended without an image; while it runs, the status word says enough
+            (ModelArts' progress words are its own, and not in the page's language). */}
+        {job.status_message && isFinished(job) && job.status !== 'ACTIVE' && (
           <div className="jp-ModelArtsSnapshot-statusMessage">
             {job.status_message}
           </div>

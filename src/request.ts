@@ -18,10 +18,18 @@ export class SnapshotAPIError extends ServerConnection.ResponseError {
  */
 export class ServerExtensionMissing extends ServerConnection.ResponseError {}
 
+/** JupyterLab's language (`ITranslator.languageCode`), in which the server words its messages. */
+let pageLanguage = 'en';
+
+export function setPageLanguage(code: string): void {
+  pageLanguage = code;
+}
+
 /**
  * Call the extension's REST API under `{baseUrl}modelarts-snapshot/`.
  *
- * `ServerConnection.makeRequest` carries the token and the XSRF header.
+ * `ServerConnection.makeRequest` carries the token and the XSRF header; `Accept-Language`
+ * asks for the server's messages in the page's language.
  */
 export async function requestAPI<T>(
   endPoint = '',
@@ -38,6 +46,11 @@ export async function requestAPI<T>(
   if (timeoutMs !== undefined && !init.signal) {
     init = { ...init, signal: AbortSignal.timeout(timeoutMs) };
   }
+  const headers = new Headers(init.headers);
+  if (!headers.has('Accept-Language')) {
+    headers.set('Accept-Language', pageLanguage);
+  }
+  init = { ...init, headers };
   let response: Response;
   try {
     response = await ServerConnection.makeRequest(requestUrl, init, settings);

@@ -123,6 +123,10 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith(("HUAWEICLOUD_SDK_", "MODELARTS_")) or name in PLATFORM_VARIABLES:
             monkeypatch.delenv(name)
     monkeypatch.setenv("MODELARTS_METADATA_URL", "off")
+    # The CLI speaks the language of the environment: English unless a test asks otherwise.
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("HUAWEICLOUD_SDK_CREDENTIALS_FILE", str(tmp_path / "no-credentials-file"))
 
 

@@ -37,8 +37,13 @@ async def call(
     body: Any = None,
     raw: bytes | None = None,
     params: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    kwargs: dict[str, Any] = {"method": method, "params": params or {}}
+    kwargs: dict[str, Any] = {
+        "method": method,
+        "params": params or {},
+        "headers": dict(headers or {}),
+    }
     if method == "POST":
         kwargs["body"] = raw if raw is not None else json.dumps(body)
     try:

@@ -6,7 +6,8 @@ import pytest
 
 from jupyterlab_modelarts_snapshot.models import SaveRequest
 from jupyterlab_modelarts_snapshot.rules import (
-    RULES,
+    HINTS,
+    LABELS,
     InvalidInput,
     check_field,
     validate_save_request,
@@ -31,8 +32,8 @@ def test_shared_validation_table(case: dict[str, Any]) -> None:
     else:
         assert problem is not None
         # The message names the field and says how to fix it.
-        assert case["field"].replace("_", " ") in problem
-        assert RULES[case["field"]]["hint"] in problem
+        assert LABELS[case["field"]] in problem
+        assert HINTS[case["field"]] in problem
 
 
 def test_every_field_has_valid_and_invalid_cases() -> None:

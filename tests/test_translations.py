@@ -1,18 +1,23 @@
-"""The zh_CN catalog is complete: every string of the front end and of the settings schema, as
-jupyterlab-translate extracts them from the code now, has a translation, and the compiled
-catalog the page loads says the same as the .po."""
+"""The zh_CN catalogs are complete: every string of the front end and of the settings schema, as
+jupyterlab-translate extracts them from the code now, and every message of the server and the
+CLI, as Babel extracts them, has a translation; the compiled catalogs say the same as the .po."""
 
 from __future__ import annotations
 
+import gettext
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+
+from jupyterlab_modelarts_snapshot import i18n
 
 ROOT = Path(__file__).parent.parent
 MESSAGES = ROOT / "jupyterlab_modelarts_snapshot" / "locale" / "zh_CN" / "LC_MESSAGES"
@@ -84,3 +89,56 @@ def test_the_compiled_catalog_is_the_po(extracted: set[tuple[str | None, str]]) 
         string = message.string  # type: ignore[attr-defined]
         expected = string[0] if isinstance(string, tuple) else string
         assert compiled.get(name, [None])[0] == expected, f"{msgid!r} is stale. {FIX}"
+
+
+# -- the server's and the CLI's messages -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server_messages() -> set[str]:
+    """Every ``_()`` and ``tr()`` message in the Python package now."""
+    found = extract_from_dir(
+        str(ROOT / "jupyterlab_modelarts_snapshot"),
+        method_map=[("**.py", "python")],
+        keywords={"_": None, "tr": None},
+    )
+    return {message for _file, _line, message, _comments, _context in found}
+
+
+def server_catalog() -> dict[str, str]:
+    with (MESSAGES / f"{i18n.DOMAIN}.po").open("rb") as handle:
+        return {
+            message.id: "" if message.fuzzy else message.string
+            for message in read_po(handle, locale="zh_CN")
+            if message.id
+        }
+
+
+def fields(text: str) -> list[str]:
+    return sorted(re.findall(r"\{[^{}]*\}", text))
+
+
+def test_the_server_messages_are_found(server_messages: set[str]) -> None:
+    # The extraction itself works: a few messages we know are among them.
+    assert "The instance is running." in server_messages
+    assert "The {label} is required. {hint}" in server_messages
+    assert "Ready to save an image." in server_messages  # the CLI's own
+
+
+def test_every_server_message_has_a_chinese_translation(server_messages: set[str]) -> None:
+    translated = server_catalog()
+    missing = sorted(server_messages - set(translated))
+    assert not missing, f"Not in the server's zh_CN catalog: {missing}. {FIX}"
+    empty = sorted(message for message in server_messages if not translated[message])
+    assert not empty, f"No Chinese for: {empty}. {FIX}"
+    # A translation keeps every {field} of its message, or rendering it fails.
+    broken = sorted(m for m in server_messages if fields(m) != fields(translated[m]))
+    assert not broken, f"These translations lose or add a {{field}}: {broken}"
+
+
+def test_the_compiled_server_catalog_is_the_po(server_messages: set[str]) -> None:
+    with (MESSAGES / f"{i18n.DOMAIN}.mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    for message, string in server_catalog().items():
+        if message in server_messages:
+            assert compiled.gettext(message) == string, f"{message!r} is stale. {FIX}"

@@ -11,10 +11,11 @@ import sys
 
 from tornado import httpserver, netutil
 
+from ..i18n import _, tr
 from .models import DEMO_ACCESS_KEY, DEMO_NOTEBOOK_ID, DEMO_SECRET_KEY, EmulatorState
 from .urls import make_app
 
-DESCRIPTION = (
+DESCRIPTION = _(
     "A local ModelArts for demos and tests: real HTTP, real signature checks, scripted faults."
 )
 
@@ -30,45 +31,46 @@ async def serve(state: EmulatorState, host: str, port: int) -> None:
         json.dumps({"url": url, "project_id": state.project_id, "notebook_id": DEMO_NOTEBOOK_ID}),
         flush=True,
     )
-    print(
-        f"ModelArts emulator on {url}\n"
+    settings = (
         f"  MODELARTS_ENDPOINT={url}\n  HUAWEICLOUD_SDK_PROJECT_ID={state.project_id}\n"
         f"  MODELARTS_NOTEBOOK_ID={DEMO_NOTEBOOK_ID}\n  HUAWEICLOUD_SDK_AK={DEMO_ACCESS_KEY}\n"
-        f"  HUAWEICLOUD_SDK_SK={DEMO_SECRET_KEY}\n  MODELARTS_METADATA_URL={url}\n"
-        f"  request counts: {url}/_emulator/requests",
-        flush=True,
+        f"  HUAWEICLOUD_SDK_SK={DEMO_SECRET_KEY}\n  MODELARTS_METADATA_URL={url}"
     )
+    counts = tr("  request counts: {url}", url=url + "/_emulator/requests")
+    print(tr("ModelArts emulator on {url}", url=url), settings, counts, sep="\n", flush=True)
     await asyncio.Event().wait()
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     parser = parser or argparse.ArgumentParser(
-        prog="jupyter modelarts-snapshot emulator", description=DESCRIPTION
+        prog="jupyter modelarts-snapshot emulator", description=DESCRIPTION.render()
     )
     parser.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+        "--host", default="127.0.0.1", help=tr("address to listen on (default 127.0.0.1)")
     )
     parser.add_argument(
-        "--port", type=int, default=8090, help="port (0 picks a free one; default 8090)"
+        "--port", type=int, default=8090, help=tr("port (0 picks a free one; default 8090)")
     )
     parser.add_argument(
-        "--init-seconds", type=float, default=2.0, help="how long an image stays INIT"
+        "--init-seconds", type=float, default=2.0, help=tr("how long an image stays INIT")
     )
     parser.add_argument(
-        "--creating-seconds", type=float, default=8.0, help="how long an image stays CREATING"
+        "--creating-seconds", type=float, default=8.0, help=tr("how long an image stays CREATING")
     )
     parser.add_argument(
         "--duplicate-tag",
         choices=("reject", "overwrite"),
         default="reject",
-        help="an existing name:tag is refused with ModelArts.6737, as the service does "
-        "(default), or overwritten",
+        help=tr(
+            "an existing name:tag is refused with ModelArts.6737, as the service does "
+            "(default), or overwritten"
+        ),
     )
     parser.add_argument(
         "--temp-credentials-ttl",
         type=float,
         default=3600.0,
-        help="lifetime of metadata-service keys",
+        help=tr("lifetime of metadata-service keys"),
     )
     return parser
 

@@ -419,7 +419,15 @@ test.describe('In Chinese', () => {
     await page.waitForFunction(() => window.jupyterapp?.started);
   }
 
-  test('the toolbar button, the form, the report and the panel are in Chinese', async ({
+  test.beforeEach(async ({ request }) => {
+    await emulator(request, '/_emulator/reset', {});
+    await emulator(request, '/_emulator/config', {
+      init_seconds: 1,
+      creating_seconds: 2
+    });
+  });
+
+  test('the toolbar button, the form, the server messages, the report and the panel are in Chinese', async ({
     page
   }) => {
     await useLanguage(page, 'zh_CN');
@@ -441,19 +449,89 @@ test.describe('In Chinese', () => {
       await form.getByLabel('镜像名称', { exact: true }).fill('Bad Name');
       await expect(form).toContainText('请使用 1 到 128 个小写字母');
       await expect(form).not.toContainText('lowercase letters');
-      await expect(
-        form.getByRole('region', { name: '镜像将包含的内容' })
-      ).toContainText('检查报告已就绪', { timeout: 30000 });
+      const report = form.getByRole('region', { name: '镜像将包含的内容' });
+      await expect(report).toContainText('检查报告已就绪', { timeout: 30000 });
       await form.screenshot({ path: `${ARTIFACTS}/form-zh.png` });
-      await form.getByRole('button', { name: '取消' }).click();
-      await page.evaluate(async () => {
-        await window.jupyterapp.commands.execute(
-          'modelarts-snapshot:open-panel'
-        );
+
+      // The report's checks are the server's words, asked for in the page's language.
+      await form.getByLabel('镜像名称', { exact: true }).fill('zh-env');
+      await form.getByLabel('组织', { exact: true }).fill('atelier-auto');
+      await page.waitForTimeout(800); // the tag check that follows typing
+      const checks = report.locator('.jp-ModelArtsSnapshot-checkMessage');
+      await expect(
+        checks.filter({ hasText: '在组织 atelier-auto 中尚未被占用' })
+      ).toHaveCount(1, {
+        timeout: 30000
       });
+      await expect(
+        checks.filter({ hasText: '保存将为此实例运行的镜像增加' })
+      ).toHaveCount(1);
+      for (const english of [
+        'The save adds',
+        'is not taken',
+        'The instance is running'
+      ]) {
+        await expect(report).not.toContainText(english);
+      }
+
+      // The form checks a name before it is sent; the server checks it again for any client,
+      // and answers the page's language (what the page sends as Accept-Language).
+      const refusal = await page.evaluate(async () => {
+        const services = window.jupyterapp.serviceManager;
+        const language = await services.settings.fetch(
+          '@jupyterlab/translation-extension:plugin'
+        );
+        const locale = (language.settings as { locale?: string }).locale ?? '';
+        const settings = services.serverSettings;
+        const response = await fetch(
+          `${settings.baseUrl}modelarts-snapshot/images`,
+          {
+            method: 'POST',
+            headers: {
+              Authorization: `token ${settings.token}`,
+              'Accept-Language': locale.replace('_', '-')
+            },
+            body: JSON.stringify({
+              name: 'Bad Name',
+              namespace: 'atelier-auto'
+            })
+          }
+        );
+        return { status: response.status, body: await response.json() };
+      });
+      expect(refusal.status).toBe(400);
+      expect(refusal.body.field).toBe('name');
+      expect(refusal.body.message).toContain('镜像名称“Bad Name”不符合要求');
+      expect(refusal.body.message).not.toContain('is not allowed');
+
+      // A save, and its status words in the panel.
+      await form.getByRole('button', { name: '全部保存' }).click(); // the new notebook
+      await expect(form).not.toContainText('Untitled');
+      await form.getByRole('button', { name: '保存', exact: true }).click();
+      const job = panel(page).locator('.jp-ModelArtsSnapshot-job').first();
+      await expect(job).toHaveAttribute('data-status', 'ACTIVE', {
+        timeout: 60000
+      });
+      const status = job.locator('.jp-ModelArtsSnapshot-status');
+      await expect(status).toContainText('已保存');
+      await expect(status).not.toContainText('Saved');
       await expect(panel(page)).toContainText('历史记录');
       await expect(panel(page)).not.toContainText('History');
+      await expect(panel(page)).not.toContainText('Namespace');
       await panel(page).screenshot({ path: `${ARTIFACTS}/panel-zh.png` });
+
+      // The settings, in the Settings Editor.
+      await page.evaluate(async () => {
+        await window.jupyterapp.commands.execute('settingeditor:open', {
+          query: 'ModelArts'
+        });
+      });
+      const settings = page.getByRole('group', { name: 'ModelArts 镜像快照' });
+      await expect(
+        settings.getByRole('heading', { name: '轮询间隔（秒）' })
+      ).toBeVisible({ timeout: 20000 });
+      await expect(settings).toContainText('只有服务器会查询 ModelArts');
+      await expect(settings).not.toContainText('Poll interval');
     } finally {
       await useLanguage(page, 'en');
     }
