@@ -1,7 +1,7 @@
-"""Input rules for a save, shared with the front end through ``rules.json``.
+"""Input rules for a save: the limits and patterns in ``rules.json``, their hints in words here.
 
-The rules live in one JSON file so that the server, the CLI and the browser form apply exactly
-the same checks: nothing invalid is ever sent to ModelArts.
+The server and the CLI apply them; the browser form applies the same rules (``validation.ts``),
+and ``tests/validation-cases.json`` is run against both: nothing invalid is sent to ModelArts.
 """
 
 from __future__ import annotations
@@ -22,17 +22,21 @@ FIELDS = tuple(RULES)
 # What each field may hold, in words; the form in the browser says the same (validation.ts).
 HINTS = {
     "name": _(
-        "Use 1 to 128 lowercase letters, digits, '-', '_' or '.', starting and ending with a lowercase letter or digit, for example 'pytorch-env'."
+        "Use 1 to 128 lowercase letters, digits, '-', '_' or '.', starting and ending with a "
+        "lowercase letter or digit, for example 'pytorch-env'."
     ),
     "namespace": _(
-        "Use your SWR organization: 1 to 64 characters, starting with a lowercase letter, then letters, digits, '-', '_' or '.'."
+        "Use your SWR organization: 1 to 64 characters, starting with a lowercase letter, then "
+        "letters, digits, '-', '_' or '.'."
     ),
     "tag": _(
-        "Use up to 64 letters, digits, '_', '.' or '-', not starting with '.' or '-', for example '20221223' or 'v1.0'."
+        "Use up to 64 letters, digits, '_', '.' or '-', not starting with '.' or '-', for example "
+        "'20221223' or 'v1.0'."
     ),
     "description": _("Keep the description to 512 characters or fewer."),
     "workspace_id": _(
-        "Use '0' for the default workspace, or the 32-character workspace ID (lowercase letters and digits) shown in the ModelArts console."
+        "Use '0' for the default workspace, or the 32-character workspace ID (lowercase letters "
+        "and digits) shown in the ModelArts console."
     ),
 }
 LABELS = {
