@@ -128,11 +128,20 @@ def save_body(args: argparse.Namespace) -> dict[str, str]:
     return body
 
 
+# Check levels and report states are codes in --json; in the text, words in the reader's language.
+LEVEL_WORDS = {"block": _("block"), "warn": _("warn"), "info": _("info"), "ok": _("ok")}
+STATE_WORDS = {"running": _("running"), "done": _("done"), "failed": _("failed")}
+
+
 def describe_report(report: PreflightReport) -> str:
     """The pre-flight report as ``check`` prints it: the estimate, the largest directories and
     each check with what it found (credential files by path and kind only)."""
     lines = [
-        tr("Pre-flight report ({state}, started {at})", state=report.state, at=report.started_at)
+        tr(
+            "Pre-flight report ({state}, started {at})",
+            state=STATE_WORDS.get(report.state, report.state),
+            at=report.started_at,
+        )
     ]
     if report.message:
         lines.append(f"  {i18n.render(report.message)}")
@@ -160,7 +169,8 @@ def describe_report(report: PreflightReport) -> str:
         lines += [f"  {human_bytes(e.bytes or 0):>9}  {e.path}" for e in report.largest]
     lines.append(tr("Checks:"))
     for check in report.checks:
-        lines.append(f"  [{check.level}] {check.id}: {i18n.render(check.message)}")
+        level = i18n.render(LEVEL_WORDS.get(check.level, check.level))
+        lines.append(f"  [{level}] {check.id}: {i18n.render(check.message)}")
         for item in check.items:
             lines.append("      " + _describe_item(check, item))
     return "\n".join(lines)

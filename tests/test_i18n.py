@@ -128,6 +128,12 @@ def test_the_cli_speaks_chinese_under_a_chinese_lang(
     assert NAME_HINT not in invalid.stderr
     assert modelarts_env.count("create_image") == 0
 
+    check = run(state_dir, "zh_CN.UTF-8", "check")
+    assert check.returncode == 0, check.stderr
+    assert "检查报告(已完成,开始于" in check.stdout
+    assert "[正常] size: 保存将为此实例运行的镜像增加" in check.stdout
+    assert "The save adds" not in check.stdout
+
     help_text = run(state_dir, "zh_CN.UTF-8", "save", "--help")
     assert "跟踪保存直到结束" in help_text.stdout
 
