@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import gettext
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,27 +65,26 @@ def tr(msgid: str, /, **params: Any) -> str:
     return Text(msgid, params).render()
 
 
-def render(value: Any, translations: gettext.NullTranslations | None = None) -> Any:
-    """``value`` (a JSON answer: dicts, lists, strings) with every Text in it rendered."""
+def _each_text(value: Any, change: Callable[[Text], Any]) -> Any:
+    """``value`` (JSON: dicts, lists, strings) with ``change`` applied to every Text in it."""
     if isinstance(value, Text):
-        return value.render(translations)
+        return change(value)
     if isinstance(value, dict):
-        return {key: render(item, translations) for key, item in value.items()}
+        return {key: _each_text(item, change) for key, item in value.items()}
     if isinstance(value, list):
-        return [render(item, translations) for item in value]
+        return [_each_text(item, change) for item in value]
     return value
+
+
+def render(value: Any, translations: gettext.NullTranslations | None = None) -> Any:
+    """``value`` (a JSON answer) with every Text in it rendered."""
+    return _each_text(value, lambda text: text.render(translations))
 
 
 def dump(value: Any) -> Any:
     """``value`` with every Text as ``{"$text": msgid, "params": ...}``, to store it as JSON and
     render it later in whichever language reads it."""
-    if isinstance(value, Text):
-        return {"$text": value.msgid, "params": dump(value.params)}
-    if isinstance(value, dict):
-        return {key: dump(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [dump(item) for item in value]
-    return value
+    return _each_text(value, lambda text: {"$text": text.msgid, "params": dump(text.params)})
 
 
 def load(value: Any) -> Any:

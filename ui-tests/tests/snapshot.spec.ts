@@ -25,6 +25,18 @@ async function emulator(
   return response.json();
 }
 
+/** A fresh emulator whose saves stay INIT for 1 s, then CREATING for `creatingSeconds`. */
+async function freshEmulator(
+  request: APIRequestContext,
+  creatingSeconds: number
+): Promise<void> {
+  await emulator(request, '/_emulator/reset', {});
+  await emulator(request, '/_emulator/config', {
+    init_seconds: 1,
+    creating_seconds: creatingSeconds
+  });
+}
+
 /** The notifications JupyterLab holds, as [type, message] pairs. */
 async function notifications(page: Page): Promise<string[][]> {
   return (await page.notifications).map(item => [
@@ -83,11 +95,7 @@ function check(page: Page, id: string) {
 
 test.describe('Save as image', () => {
   test.beforeEach(async ({ request }) => {
-    await emulator(request, '/_emulator/reset', {});
-    await emulator(request, '/_emulator/config', {
-      init_seconds: 1,
-      creating_seconds: 5
-    });
+    await freshEmulator(request, 5);
   });
 
   test('toolbar button, form, and the panel following the save to ACTIVE', async ({
@@ -353,11 +361,7 @@ test.describe('The pre-flight report', () => {
 
 test.describe('What the image holds', () => {
   test.beforeEach(async ({ request }) => {
-    await emulator(request, '/_emulator/reset', {});
-    await emulator(request, '/_emulator/config', {
-      init_seconds: 1,
-      creating_seconds: 2
-    });
+    await freshEmulator(request, 2);
   });
 
   test('the dialog and the history say what a save adds, and the Dockerfile downloads', async ({
@@ -420,11 +424,7 @@ test.describe('In Chinese', () => {
   }
 
   test.beforeEach(async ({ request }) => {
-    await emulator(request, '/_emulator/reset', {});
-    await emulator(request, '/_emulator/config', {
-      init_seconds: 1,
-      creating_seconds: 2
-    });
+    await freshEmulator(request, 2);
   });
 
   test('the toolbar button, the form, the server messages, the report and the panel are in Chinese', async ({
@@ -540,11 +540,7 @@ test.describe('In Chinese', () => {
 
 test.describe('The instance pause', () => {
   test.beforeEach(async ({ request }) => {
-    await emulator(request, '/_emulator/reset', {});
-    await emulator(request, '/_emulator/config', {
-      init_seconds: 1,
-      creating_seconds: 45
-    });
+    await freshEmulator(request, 45);
   });
 
   test('the server stops answering during CREATING: the panel says paused, then resumes by itself', async ({
