@@ -51,6 +51,15 @@ class ModelArtsSnapshotApp(ExtensionApp):
             self.log.debug("ModelArts snapshot: settings failed", exc_info=True)
             return
         self.settings["modelarts_snapshot_service"] = self.service
+        in_config = settings.credentials_in_config()
+        if in_config:
+            self.log.warning(
+                "ModelArts snapshot: %s is set in the Jupyter config or on the command line, and "
+                "the server logs its configuration at debug level: set credentials in the "
+                "environment or a credentials file instead (see jupyter modelarts-snapshot "
+                "doctor).",
+                ", ".join(f"c.ModelArtsSnapshot.{name}" for name in in_config),
+            )
         self.service.preflight.busy_kernels = self._busy_kernels
         self.service.images.pythons = self._kernel_pythons
         self.log.info(

@@ -6,7 +6,7 @@ same rules and keeps the same job records, so a save started here shows in Jupyt
 Exit codes: 0 saved or accepted; 1 the save failed; otherwise the error's code from the table
 in ``exceptions.py``: 2 invalid input; 3 not ready (see ``doctor``); 4 another save is
 unfinished; 5 ModelArts refused; 6 ModelArts did not answer; 7 no such save; 8 a pre-flight
-check refuses the save.
+check refuses the save; 9 the state directory has no room for the save's records.
 """
 
 from __future__ import annotations
@@ -451,9 +451,21 @@ async def _doctor(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Ou
                 path=info.credentials[8:],
             )
         )
+    in_config = settings.credentials_in_config()
+    if in_config:
+        lines.append(
+            tr(
+                "Warning: {names} is set in a Jupyter config file or on the command line, and "
+                "the Jupyter server logs its configuration, values included, at debug level. Set "
+                "credentials in the environment (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, "
+                "HUAWEICLOUD_SDK_SECURITY_TOKEN) or a credentials file instead.",
+                names=", ".join(f"c.ModelArtsSnapshot.{name}" for name in in_config),
+            )
+        )
     lines.append(tr("Ready to save an image.") if info.ready else tr("Not ready:"))
     lines += [f"  - {i18n.render(problem)}" for problem in info.problems]
-    out.result({**info.to_dict(), "jupyter_env": env}, "\n".join(lines))
+    result = {**info.to_dict(), "jupyter_env": env, "credentials_in_config": in_config}
+    out.result(result, "\n".join(lines))
     return EXIT_OK if info.ready else OUTCOMES[NotReady].exit_code
 
 
@@ -508,7 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Any --ModelArtsSnapshot.<setting>=<value> is applied like in a Jupyter config file. "
             "Exit codes: 0 ok, 1 save failed, 2 invalid input, 3 not ready, 4 another save "
             "unfinished, 5 ModelArts refused, 6 ModelArts did not answer, 7 no such save, 8 a "
-            "pre-flight check refuses the save."
+            "pre-flight check refuses the save, 9 no room for the save's records."
         ),
     )
     commands = parser.add_subparsers(dest="command", required=True)

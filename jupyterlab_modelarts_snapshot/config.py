@@ -66,6 +66,10 @@ _UUID_IN_TEXT = re.compile(_UUID, re.I)
 _NOTEBOOK_HOSTNAME = re.compile(rf"notebook-({_UUID})", re.I)
 
 
+# Settings that hold a secret: prefer the environment or the credential chain to these.
+CREDENTIAL_TRAITS = ("access_key", "secret_key", "security_token")
+
+
 def _env(name: str) -> str:
     return os.environ.get(name, "").strip()
 
@@ -245,6 +249,12 @@ class ModelArtsSnapshot(Configurable):
         if host:
             return host.group(1).lower(), "hostname"
         return None, None
+
+    def credentials_in_config(self) -> list[str]:
+        """The credential settings given in a config file or on the command line: the Jupyter
+        server logs its configuration at DEBUG level, values included."""
+        section = self.config.get("ModelArtsSnapshot", {})
+        return [name for name in CREDENTIAL_TRAITS if name in section]
 
     def describe(self) -> dict[str, Any]:
         """The non-secret settings, for logs and the doctor command."""

@@ -42,6 +42,11 @@ class UnknownImage(SnapshotError):
     pass
 
 
+class NoRoom(SnapshotError):
+    """The state directory has too little free space to keep the save's records: refused
+    before create-image, so that no image is made that could not be followed."""
+
+
 class NoReport(SnapshotError):
     pass
 
@@ -207,6 +212,7 @@ OUTCOMES: dict[type[SnapshotError], Outcome] = {
     UnknownImage: Outcome(404, 7),
     NoReport: Outcome(404, 7),
     CheckBlocked: Outcome(409, 8),
+    NoRoom: Outcome(507, 9),
 }
 
 

@@ -88,10 +88,16 @@ def dump(value: Any) -> Any:
 
 
 def load(value: Any) -> Any:
-    """The inverse of :func:`dump`."""
+    """The inverse of :func:`dump`; ValueError when a stored message does not fill in."""
     if isinstance(value, dict):
         if set(value) == {"$text", "params"} and isinstance(value["$text"], str):
-            return Text(value["$text"], load(value["params"]))
+            params = load(value["params"])
+            if not isinstance(params, dict):
+                raise ValueError("a stored message's parameters are not an object")
+            try:
+                return Text(value["$text"], params)
+            except (KeyError, IndexError, AttributeError) as error:
+                raise ValueError(f"a stored message lacks its parameter {error}") from None
         return {key: load(item) for key, item in value.items()}
     if isinstance(value, list):
         return [load(item) for item in value]

@@ -34,6 +34,7 @@ from .exceptions import (
     CredentialsRejected,
     ModelArtsError,
     NoCredentials,
+    NoRoom,
     NotReady,
     SaveInProgress,
     UpstreamError,
@@ -53,8 +54,8 @@ from .models import (
     iso,
     iso_now,
 )
-from .preflight import Preflight, next_free_tag
-from .rules import is_uuid, validate_save_request
+from .preflight import Preflight, human_bytes, next_free_tag
+from .rules import canonical_id, is_uuid, validate_save_request
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,9 @@ IMAGE_GONE_MESSAGE = _(
 POLL_BACKOFF_CAP = 300.0
 # How often to look for an image whose create call got no answer before saying none was made.
 RECONCILE_ATTEMPTS = 3
+# Free space a save needs in the state directory besides its manifest copy: the job record and
+# the journal line, with room to spare.
+RECORD_ROOM_BYTES = 64 * 1024
 # The change journal is started afresh past this size; readers then reload everything once.
 JOURNAL_LIMIT_BYTES = 1 << 20
 
@@ -89,7 +93,7 @@ def job_from_image(image: dict[str, Any], notebook_id: str, previous: Job | None
     created_ms = image.get("create_at")
     size = image.get("size")
     return Job(
-        id=str(image.get("id") or old.get("id", "")),
+        id=canonical_id(str(image.get("id") or old.get("id", ""))),
         name=str(image.get("name", old.get("name", ""))),
         namespace=str(image.get("namespace", old.get("namespace", ""))),
         tag=str(image.get("tag", old.get("tag", ""))),
@@ -176,7 +180,7 @@ class JobStore:
 
     def get(self, job_id: str) -> Job | None:
         self.sync()
-        return self._jobs.get(job_id.lower())
+        return self._jobs.get(canonical_id(job_id))
 
     def page(self, notebook_id: str, limit: int, offset: int) -> ImagePage:
         """A notebook's jobs, newest first."""
@@ -196,7 +200,10 @@ class JobStore:
 
     # -- writing -----------------------------------------------------------------------------
     def save(self, job: Job) -> None:
-        """Write the record atomically (temporary file, fsync, rename), then note the change."""
+        """Write the record atomically (temporary file, fsync, rename), then note the change.
+        The index takes the job first, so that a record the disk refuses is still followed."""
+        with self._lock:
+            self._index(job)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
         target = self._path(job.id)
@@ -212,9 +219,10 @@ class JobStore:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        with self._lock:
-            self._index(job)
-        self._note_change(job.id)
+        try:
+            self._note_change(job.id)
+        except OSError as error:  # the record is kept; other processes see it at their next load
+            log.warning("The change journal %s could not be written: %s", self.journal, error)
 
     def _note_change(self, job_id: str) -> None:
         with open(self.journal, "ab") as handle:
@@ -271,7 +279,7 @@ class JobStore:
     def _path(self, job_id: str) -> Path:
         if not is_uuid(job_id):
             raise KeyError(job_id)
-        return self.jobs_dir / f"{job_id.lower()}.json"
+        return self.jobs_dir / f"{canonical_id(job_id)}.json"
 
     def _record_paths(self) -> Iterator[Path]:
         if not self.jobs_dir.is_dir():
@@ -295,7 +303,8 @@ class JobStore:
         except FileNotFoundError:
             return None
         except (OSError, ValueError, TypeError) as error:
-            # A half-written or damaged record must not stop the server: keep it for a human.
+            # A half-written, damaged or ill-typed record must not stop the server: keep it for
+            # a human, once, and serve the others.
             aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
             with contextlib.suppress(OSError):
                 path.rename(aside)
@@ -418,13 +427,61 @@ class SnapshotService:
                     raise SaveInProgress(pending[0].to_dict())
                 await self._refuse_blocked(request)
                 record = await self._record_before_save(request)
+                await asyncio.to_thread(self._ensure_room, record)
                 job = await self._create(request)
                 if record is not None:
                     job = dataclasses.replace(job, changes_summary=summary(record["changes"]))
-                    await asyncio.to_thread(self.images.after_save, job.id, job.swr_path, record)
-                await self._write(job)
+                # The record first: nothing after create-image may leave the image unfollowed.
+                await self._write_created(job)
+                if record is not None:
+                    await self._keep_manifest(job, record)
         log.info("Save started: image %s (%s)", job.id, job.label)
         return job
+
+    def _ensure_room(self, record: dict[str, Any] | None) -> None:
+        """Refuse the save before create-image when the state directory cannot hold its job
+        record and its manifest copy."""
+        needed = RECORD_ROOM_BYTES + (len(json.dumps(i18n.dump(record))) if record else 0)
+        self.store.root.mkdir(parents=True, exist_ok=True)
+        disk = os.statvfs(self.store.root)
+        free = disk.f_bavail * disk.f_frsize
+        if free < needed:
+            raise NoRoom(
+                _(
+                    "The state directory {path} has {free} free, and this save needs {needed} "
+                    "for its records. Free some space there (or set "
+                    "c.ModelArtsSnapshot.state_dir to a folder with room), then save again. "
+                    "Nothing was sent to ModelArts.",
+                    path=str(self.store.root),
+                    free=human_bytes(free),
+                    needed=human_bytes(needed),
+                )
+            )
+
+    async def _write_created(self, job: Job) -> None:
+        try:
+            await self._write(job)
+        except OSError as error:
+            # The image exists: it is followed from memory (the store indexed it before writing),
+            # and the log says loudly that its record is not kept.
+            log.error(
+                "Image %s was created, but its record could not be written to %s (%s): it is "
+                "followed until this server stops",
+                job.id,
+                self.store.jobs_dir,
+                error.strerror,
+            )
+
+    async def _keep_manifest(self, job: Job, record: dict[str, Any]) -> None:
+        """A copy of the manifest beside the job record; a failure costs the copy, not the save."""
+        try:
+            await asyncio.to_thread(self.images.after_save, job.id, job.swr_path, record)
+        except OSError as error:
+            log.warning(
+                "The manifest of image %s could not be kept (%s); the save goes on without it",
+                job.id,
+                error.strerror,
+            )
 
     async def _refuse_blocked(self, request: SaveRequest) -> None:
         """The cheap checks, taken now, and any block in the last full report (unless forced):
@@ -681,6 +738,9 @@ class SnapshotService:
         except UpstreamError as error:
             # Transient: the record keeps its last known state; a later poll tries again.
             log.warning("Status poll for image %s failed: %s", job.id, error)
+            return False
+        except OSError as error:  # the state directory refused the write (full, read-only)
+            log.warning("The record of image %s could not be written: %s", job.id, error.strerror)
             return False
         return True
 

@@ -7,6 +7,7 @@ process it starts asks each Python where its packages live. It runs off the even
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,8 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from .models import ChangesSummary, ManagerCounts, iso_now
+from .redaction import redact_url
+from .rules import canonical_id
 
 MANAGERS = ("pip", "conda", "apt")
+# The platform subdirectories a conda channel URL can end in.
+CONDA_SUBDIRS = frozenset(
+    {"noarch", "linux-64", "linux-aarch64", "linux-ppc64le", "linux-s390x", "linux-32",
+     "osx-64", "osx-arm64", "win-64", "win-32"}
+)  # fmt: skip
 # What a Python says about itself, in one short process (-I: no user site, no PYTHON* variables).
 _ASK_PYTHON = (
     "import json, sys, sysconfig, site; "
@@ -129,10 +137,29 @@ def conda_environment(prefix: str) -> dict[str, Any] | None:
                     "name": str(data["name"]),
                     "version": str(data.get("version", "")),
                     "build": str(data.get("build", "")),
-                    "channel": str(data.get("channel", "")).rstrip("/").rsplit("/", 1)[-1],
+                    "channel": channel_url(str(data.get("channel", ""))),
                 }
             )
     return {"prefix": prefix, "packages": sorted(packages, key=lambda package: package["name"])}
+
+
+def channel_url(channel: str) -> str:
+    """A conda-meta channel as a channel to install from: its URL (or name) without the
+    platform subdirectory and without any credential it carried."""
+    channel = redact_url(channel).rstrip("/")
+    head, _sep, last = channel.rpartition("/")
+    return head if head and last in CONDA_SUBDIRS else channel
+
+
+def redact_channels(manifest: Any) -> Any:
+    """A stored manifest (an older version's may hold channel credentials) made safe to serve."""
+    envs = manifest.get("conda") if isinstance(manifest, dict) else None
+    for env in envs if isinstance(envs, list) else []:
+        packages = env.get("packages") if isinstance(env, dict) else None
+        for package in packages if isinstance(packages, list) else []:
+            if isinstance(package, dict) and isinstance(package.get("channel"), str):
+                package["channel"] = channel_url(package["channel"])
+    return manifest
 
 
 def conda_prefixes(roots: Iterable[str], pythons: Iterable[dict[str, Any]]) -> list[str]:
@@ -364,9 +391,14 @@ def write_json(path: Path, data: Any) -> None:
     """Write atomically: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(data, stream, indent=1)
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, indent=1)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)  # a full disk leaves no half-written file behind
+        raise
 
 
 def read_json(path: Path) -> Any:
@@ -408,8 +440,10 @@ class ImageRecords:
         path = self.state / "baseline.json"
         recorded = read_json(path)
         if isinstance(recorded, dict) and recorded.get("stamp") == self._stamp():
+            redact_channels(recorded.get("baseline"))
+            redact_channels(recorded.get("parent"))
             return recorded
-        parent = read_json(self.dir / "manifest.json")
+        parent = redact_channels(read_json(self.dir / "manifest.json"))
         lineage = read_json(self.dir / "lineage.json")
         recorded = {
             "stamp": self._stamp(),
@@ -481,10 +515,13 @@ class ImageRecords:
     def after_save(self, image_id: str, swr_path: str | None, record: dict[str, Any]) -> None:
         """The save is accepted: its ID goes into the lineage, and a copy stays with the job."""
         record["lineage"][-1].update(image_id=image_id, swr_path=swr_path)
-        write_json(self.state / f"{image_id}.json", record)
+        write_json(self.state / f"{canonical_id(image_id)}.json", record)
         # Best effort: ModelArts may already be committing the container.
         write_json(self.dir / "lineage.json", record["lineage"])
 
     def of_image(self, image_id: str) -> dict[str, Any] | None:
-        record = read_json(self.state / f"{Path(image_id).name}.json")
-        return record if isinstance(record, dict) else None
+        record = read_json(self.state / f"{canonical_id(Path(image_id).name)}.json")
+        if not isinstance(record, dict):
+            return None
+        redact_channels(record.get("manifest"))
+        return record

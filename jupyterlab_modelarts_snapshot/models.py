@@ -57,10 +57,6 @@ class ChangesSummary:
     conda: ManagerCounts
     apt: ManagerCounts
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ChangesSummary:
-        return cls(**{key: ManagerCounts(**data[key]) for key in ("pip", "conda", "apt")})
-
 
 @dataclass
 class Job:
@@ -98,17 +94,11 @@ class Job:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Job:
-        """A record as stored; fields added since it was written take their defaults."""
-        known = {item.name for item in dataclasses.fields(cls)}
-        values = {key: value for key, value in data.items() if key in known}
-        last_error = values.get("last_error")
-        values["last_error"] = LastError(**last_error) if isinstance(last_error, dict) else None
-        summary = values.get("changes_summary")
-        values["changes_summary"] = (
-            ChangesSummary.from_dict(summary) if isinstance(summary, dict) else None
-        )
-        return cls(**values)
+    def from_dict(cls, data: Any) -> Job:
+        """A record as stored, checked field by field against this model; fields added since
+        it was written take their defaults. Raises ValueError when it does not fit."""
+        job: Job = typed(cls, data, "job")
+        return job
 
 
 @dataclass
@@ -160,6 +150,44 @@ class ImagePage:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def typed(cls: type[Any], data: Any, where: str) -> Any:
+    """``cls`` (a dataclass of this module) made from JSON ``data`` that must fit each field's
+    annotation: ``str``, ``int``, another model, each maybe ``| None``. Unknown keys are
+    ignored; a missing key takes the field's default (None where it may be null: fields added
+    since a record was written), or is an error when it has none."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where} is not an object")
+    values: dict[str, Any] = {}
+    for item in dataclasses.fields(cls):
+        annotation = str(item.type)
+        optional = annotation.endswith(" | None")
+        base = annotation[: -len(" | None")] if optional else annotation
+        place = f"{where}.{item.name}"
+        if item.name not in data:
+            if item.default is not dataclasses.MISSING:
+                continue
+            if not optional:
+                raise ValueError(f"{place} is missing")
+        value = data.get(item.name)
+        if value is None:
+            if not optional:
+                raise ValueError(f"{place} is null")
+        elif base in _NESTED:
+            value = typed(_NESTED[base], value, place)
+        elif not isinstance(value, _SIMPLE[base]) or isinstance(value, bool) != (base == "bool"):
+            raise ValueError(f"{place} is not a {base}")
+        values[item.name] = value
+    return cls(**values)
+
+
+_SIMPLE: dict[str, type] = {"str": str, "int": int, "bool": bool}
+_NESTED: dict[str, type] = {
+    "LastError": LastError,
+    "ChangesSummary": ChangesSummary,
+    "ManagerCounts": ManagerCounts,
+}
 
 
 # Pre-flight check levels, from harmless to refusing the save.

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import cleanup
 from .exceptions import InvalidInput, NoReport
 from .i18n import _
 from .models import (
@@ -35,7 +36,7 @@ from .models import (
     iso,
 )
 from .rules import RULES, check_field
-from .scan import Scan, ScanResult, measure, mount_points
+from .scan import Scan, ScanResult, mount_points
 
 if TYPE_CHECKING:
     from .jobs import SnapshotService
@@ -260,6 +261,8 @@ class Preflight:
         self.busy_kernels = busy_kernels or (lambda: None)
         self.report: PreflightReport | None = None
         self._scan: Scan | None = None
+        # The caches the latest report lists, as they were when it was made.
+        self._pinned: dict[str, cleanup.Pinned] = {}
         self._walk: asyncio.Task[None] | None = None
         self._finished_at = 0.0
 
@@ -319,16 +322,21 @@ class Preflight:
         def progress() -> None:  # from the walking thread: two integers, no lock needed
             report.progress = ScanProgress(scan.result.files, scan.result.bytes)
 
+        caches: list[CheckItem] = []
         try:
             result = await asyncio.to_thread(scan.run, progress)
+            if not result.error:
+                caches = await asyncio.to_thread(self._listed_caches, result)
         except Exception as error:  # the report says it failed; the server goes on
             log.exception("The pre-flight walk failed")
             result = dataclasses.replace(
                 scan.result, error=_("The walk failed: {error}", error=str(error))
             )
-        self._finish(report, result, limit)
+        self._finish(report, result, caches, limit)
 
-    def _finish(self, report: PreflightReport, result: ScanResult, limit: int) -> None:
+    def _finish(
+        self, report: PreflightReport, result: ScanResult, caches: list[CheckItem], limit: int
+    ) -> None:
         report.finished_at = iso(time.time())
         report.progress = ScanProgress(result.files, result.bytes)
         self._finished_at = time.monotonic()
@@ -342,7 +350,7 @@ class Preflight:
             report,
             [
                 size_check(report.estimate, result.partial),
-                caches_check(result.caches()),
+                caches_check(caches),
                 secrets_check(result.secrets),
             ],
         )
@@ -387,6 +395,20 @@ class Preflight:
                 await self._walk
 
     # -- cleanup -------------------------------------------------------------------------------
+    def _listed_caches(self, result: ScanResult) -> list[CheckItem]:
+        """The caches a cleanup may empty, each pinned as it is now (off the event loop). A
+        folder that is, holds or lies inside the work volume is never listed."""
+        listed = []
+        self._pinned = {}
+        for item in result.caches():
+            assert item.path is not None
+            pinned = cleanup.pin(item.path)
+            if pinned is None or cleanup.overlaps_work(pinned, self.settings.work_dir):
+                continue
+            self._pinned[item.path] = pinned
+            listed.append(item)
+        return listed
+
     async def cleanup(self, body: Any) -> CleanupResult:
         """Empty caches the latest report lists; anything else is refused before any deletion."""
         paths = body.get("paths") if isinstance(body, dict) else None
@@ -414,72 +436,109 @@ class Preflight:
                 ),
             )
         listed = {item.path: item for item in caches.items}
-        await asyncio.to_thread(self._check_paths, paths, listed)
+        unique = list(dict.fromkeys(paths))
+        opened = await asyncio.to_thread(self._open_listed, unique, listed)
         cleaned = []
-        for path in dict.fromkeys(paths):
-            item = listed[path]
-            remaining = await asyncio.to_thread(self._clean_one, item)
-            freed = max(0, (item.bytes or 0) - remaining[0])
-            cleaned.append(CheckItem(kind=item.kind, path=path, bytes=freed))
-            item.bytes, item.files = remaining
-            log.info("Cleaned cache %s (%s): %d bytes freed", path, item.kind, freed)
+        try:
+            for path in unique:
+                item = listed[path]
+                remaining = await asyncio.to_thread(self._clean_one, item, opened[path])
+                freed = max(0, (item.bytes or 0) - remaining[0])
+                cleaned.append(CheckItem(kind=item.kind, path=path, bytes=freed))
+                item.bytes, item.files = remaining
+                log.info("Cleaned cache %s (%s): %d bytes freed", path, item.kind, freed)
+        finally:
+            for descriptor in opened.values():
+                os.close(descriptor)
         self._after_cleanup(report, caches, cleaned)
         return CleanupResult(cleaned=cleaned, freed_bytes=sum(c.bytes or 0 for c in cleaned))
 
-    def _check_paths(self, paths: list[str], listed: dict[str | None, CheckItem]) -> None:
+    def _open_listed(self, paths: list[str], listed: dict[str | None, CheckItem]) -> dict[str, int]:
         """Refuse the whole request, before deleting anything, if one path is not a listed
-        cache: nothing in the work volume, nothing the report did not list."""
-        work_dir = os.path.abspath(self.settings.work_dir)
-        for path in paths:
-            absolute = os.path.abspath(path)
-            if absolute == work_dir or absolute.startswith(work_dir.rstrip("/") + "/"):
-                raise InvalidInput(
-                    "paths",
-                    _(
-                        "'{path}' is in the work volume ({work_dir}), which is never part of an "
-                        "image and is never cleaned. Nothing was deleted.",
-                        path=path[:200],
-                        work_dir=work_dir,
-                    ),
-                )
-            if path not in listed:
-                raise InvalidInput(
-                    "paths",
-                    _(
-                        "'{path}' is not a cache listed by the latest pre-flight report; only "
-                        "those can be cleaned. Nothing was deleted.",
-                        path=path[:200],
-                    ),
-                )
-            if os.path.islink(path) or not os.path.isdir(path):
-                raise InvalidInput(
-                    "paths",
-                    _(
-                        "'{path}' is no longer a directory; run the pre-flight report again. "
-                        "Nothing was deleted.",
-                        path=path[:200],
-                    ),
-                )
+        cache, or no longer the folder the report listed; otherwise open each one."""
+        opened: dict[str, int] = {}
+        try:
+            for path in paths:
+                self._refuse_unlisted(path, listed)
+                pinned = self._pinned[path]
+                if cleanup.on_other_mount(pinned, self.settings.scan_root, self.prune()):
+                    raise InvalidInput(
+                        "paths",
+                        _(
+                            "'{path}' is on another mount than the container's own file "
+                            "system; mounts are never part of an image and are never cleaned. "
+                            "Nothing was deleted.",
+                            path=path[:200],
+                        ),
+                    )
+                try:
+                    opened[path] = cleanup.open_pinned(pinned)
+                except (cleanup.Changed, OSError):
+                    raise InvalidInput(
+                        "paths",
+                        _(
+                            "'{path}' is no longer the folder the report listed (a part of its "
+                            "path is now a link, or it was moved or replaced); run the "
+                            "pre-flight report again. Nothing was deleted.",
+                            path=path[:200],
+                        ),
+                    ) from None
+        except BaseException:
+            for descriptor in opened.values():
+                os.close(descriptor)
+            raise
+        return opened
 
-    def _clean_one(self, item: CheckItem) -> tuple[int, int]:
-        """Empty one cache with its tool's command where there is one; (bytes, files) left."""
-        path = item.path
-        assert path is not None
-        command = cleanup_command(item)
-        done = False
-        if command:
-            environment = {**os.environ, **command[1]}
-            process = subprocess.run(
-                command[0], env=environment, capture_output=True, timeout=600, check=False
+    def _refuse_unlisted(self, path: str, listed: dict[str | None, CheckItem]) -> None:
+        work_dir = os.path.abspath(self.settings.work_dir)
+        absolute = os.path.abspath(path)
+        if absolute == work_dir or absolute.startswith(work_dir.rstrip("/") + "/"):
+            raise InvalidInput(
+                "paths",
+                _(
+                    "'{path}' is in the work volume ({work_dir}), which is never part of an "
+                    "image and is never cleaned. Nothing was deleted.",
+                    path=path[:200],
+                    work_dir=work_dir,
+                ),
             )
-            done = process.returncode == 0
-            if not done:
+        if path not in listed or path not in self._pinned:
+            raise InvalidInput(
+                "paths",
+                _(
+                    "'{path}' is not a cache listed by the latest pre-flight report; only "
+                    "those can be cleaned. Nothing was deleted.",
+                    path=path[:200],
+                ),
+            )
+
+    def _clean_one(self, item: CheckItem, descriptor: int) -> tuple[int, int]:
+        """Empty one open cache folder, with its tool's command where there is one; (bytes,
+        files) left. What the tool leaves of a pip cache (pip 23.2 does not know the http-v2
+        layout) is deleted the same safe way; conda's own cleanup is trusted."""
+        if cleanup.paused_before_delete is not None:
+            cleanup.paused_before_delete(item.path or "")
+        command = cleanup_command(item, descriptor)
+        tool_done = False
+        if command:
+            process = subprocess.run(
+                command[0],
+                env={**os.environ, **command[1]},
+                capture_output=True,
+                timeout=600,
+                check=False,
+                pass_fds=(descriptor,),
+            )
+            tool_done = process.returncode == 0
+            if not tool_done:
                 log.warning(
                     "%s exited %d; deleting the cache's content", command[0][0], process.returncode
                 )
-        if not done:
-            delete_contents(path)
-        return measure(path, self.settings.changes_since, self.prune(), self.settings.scan_timeout)
+        remaining = cleanup.measure(descriptor, self.settings.changes_since)
+        if remaining[0] and (not tool_done or item.kind != "conda-pkgs"):
+            cleanup.empty(descriptor)
+            remaining = cleanup.measure(descriptor, self.settings.changes_since)
+        return remaining
 
     def _after_cleanup(
         self, report: PreflightReport, caches: Check, cleaned: list[CheckItem]
@@ -505,28 +564,19 @@ class Preflight:
         self._merge(report, checks)
 
 
-def cleanup_command(item: CheckItem) -> tuple[list[str], dict[str, str]] | None:
-    """The tool's own command that empties this cache, and its environment, if there is one."""
+def cleanup_command(item: CheckItem, descriptor: int) -> tuple[list[str], dict[str, str]] | None:
+    """The tool's own command that empties this cache, and its environment, if there is one.
+    The tool is given the open folder (``/proc/self/fd/N``), not its path, so that it works on
+    the folder that was checked even if the path is swapped meanwhile."""
     assert item.path is not None
+    folder = f"/proc/self/fd/{descriptor}"
+    if not os.path.isdir(folder):
+        return None  # no /proc: the safe delete does it all
     if item.kind == "pip":
-        return [sys.executable, "-m", "pip", "cache", "purge"], {"PIP_CACHE_DIR": item.path}
+        return [sys.executable, "-m", "pip", "cache", "purge"], {"PIP_CACHE_DIR": folder}
     if item.kind == "conda-pkgs":
         beside = Path(item.path).parent / "bin" / "conda"
         conda = str(beside) if beside.exists() else shutil.which("conda")
         if conda:
-            return [conda, "clean", "--all", "--yes"], {"CONDA_PKGS_DIRS": item.path}
+            return [conda, "clean", "--all", "--yes"], {"CONDA_PKGS_DIRS": folder}
     return None
-
-
-def delete_contents(path: str) -> None:
-    """Delete what is in ``path``, never following a link out of it; sockets and pipes in use
-    by running programs are left."""
-    with os.scandir(path) as entries:
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                elif entry.is_file(follow_symlinks=False) or entry.is_symlink():
-                    os.unlink(entry.path)
-            except OSError as error:
-                log.warning("Could not delete %s: %s", entry.path, error.strerror)

@@ -111,5 +111,10 @@ def is_uuid(value: str) -> bool:
     return bool(UUID_PATTERN.fullmatch(value))
 
 
+def canonical_id(image_id: str) -> str:
+    """The one form an image ID is stored and compared in: ModelArts' lower case."""
+    return image_id.lower()
+
+
 def _shorten(value: str, limit: int = 40) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"

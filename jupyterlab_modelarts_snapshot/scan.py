@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import subprocess
 import threading
 import time
@@ -80,6 +81,19 @@ SECRET_NAMES = {
 # Folders whose files can be credentials whatever their names; names that may hold a key.
 SECRET_FOLDERS = {".huaweicloud", ".aws", ".docker", ".kube", ".ssh"}
 MAYBE_KEYS = (b".pem", b".key", b"history.sqlite")
+# Package tools' own configuration: a secret only when it holds a credential (a URL with a user
+# and password or a /t/<token>/ channel, or npm's auth settings).
+TOOL_CONFIGS = {
+    "pip.conf": "pip-config",
+    "pip.ini": "pip-config",
+    ".condarc": "conda-config",
+    ".npmrc": "npm-config",
+}
+CONFIG_CREDENTIALS = re.compile(
+    rb"://[^/\s@]+@|/t/[^/\s]+/|_authToken\s*=|_auth\s*=|_password\s*=|^\s*token\s*:",
+    re.MULTILINE,
+)
+CONFIGS = frozenset(name.encode() for name in TOOL_CONFIGS)
 SECRET_IN_DIR = {
     (".huaweicloud", "credentials"): "huaweicloud-credentials",
     (".aws", "credentials"): "aws-credentials",
@@ -214,24 +228,39 @@ def secret_kind(path: str) -> str | None:
     return None
 
 
+def read_head(path: str, size: int) -> bytes | None:
+    """The first ``size`` bytes of a regular file, or None. It never blocks and never follows
+    a link: a FIFO opened for reading would wait for a writer forever."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        return os.read(descriptor, size)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
 def _holds_private_key(path: str) -> bool:
     # A .pem can be a public certificate bundle (certifi ships one): only a key is a secret.
-    try:
-        with open(path, "rb") as handle:
-            return b"PRIVATE KEY" in handle.read(8192)
-    except OSError:
-        return False
+    data = read_head(path, 8192)
+    return data is not None and b"PRIVATE KEY" in data
 
 
 def _holds_key_pair(path: str) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(SNIFF_MAX_BYTES)
-    except OSError:
-        return False
-    if b"\0" in data:
-        return False  # binary
+    data = read_head(path, SNIFF_MAX_BYTES)
+    if data is None or b"\0" in data:
+        return False  # not a regular file, or binary
     return bool(ACCESS_KEY.search(data) and SECRET_KEY.search(data))
+
+
+def _config_holds_credentials(path: str) -> bool:
+    data = read_head(path, SNIFF_MAX_BYTES)
+    return data is not None and bool(CONFIG_CREDENTIALS.search(data))
 
 
 class Scan:
@@ -264,7 +293,7 @@ class Scan:
             command += ["(", *pruned[:-1], ")", "-prune", "-o"]
         return [
             *command, "!", "-type", "d", "(", "-newerct", since, "-o", "-newermt", since, ")",
-            "-printf", "%b %p\\0",
+            "-printf", "%y %b %p\\0",
         ]  # fmt: skip
 
     def stop(self) -> None:
@@ -325,7 +354,9 @@ class Scan:
             records = (rest + block).split(b"\0")
             rest = records.pop()
             for record in records:
-                blocks, _sep, raw = record.partition(b" ")
+                # "f 8 /home/ma-user/.netrc": the type, the 512-byte blocks, the path.
+                regular = record[:2] == b"f "
+                blocks, _sep, raw = record[2:].partition(b" ")
                 directory, _sep, name = raw.rpartition(b"/")
                 if directory != current_dir:
                     current_dir = directory
@@ -337,11 +368,15 @@ class Scan:
                 total += size
                 current[0] += size
                 current[1] += 1
-                if name[:1] == b"." or special or name.endswith(MAYBE_KEYS):
+                if not regular:
+                    continue  # links, sockets, FIFOs, devices: nothing to read
+                if name[:1] == b"." or special or name.endswith(MAYBE_KEYS) or name in CONFIGS:
                     path = os.fsdecode(raw)
                     kind = secret_kind(path)
                     if kind is None and name.endswith(MAYBE_KEYS) and _holds_private_key(path):
                         kind = "private-key"
+                    if kind is None and name in CONFIGS and _config_holds_credentials(path):
+                        kind = TOOL_CONFIGS[os.fsdecode(name)]
                     if kind:
                         result.secrets.append(CheckItem(kind=kind, path=path))
                         continue
@@ -356,17 +391,9 @@ class Scan:
         """Look into small home files for something shaped like an access key pair."""
         result = self.result
         for path in result.sniff:
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline or self._stop.is_set():
                 result.partial = True
                 break
             if _holds_key_pair(path):
                 result.secrets.append(CheckItem(kind="access-key-pair", path=path))
         result.sniff = []
-
-
-def measure(path: str, since: float, prune: Iterable[str], timeout: float) -> tuple[int, int]:
-    """(bytes, files) changed under one path: what cleaning it gave back."""
-    if not os.path.isdir(path):
-        return 0, 0
-    result = Scan(path, since, prune, timeout).run()
-    return result.bytes, result.files

@@ -82,7 +82,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Empty caches the latest report lists (the tool's own command where there is one). Anything else, and anything in the work volume, is refused and nothing is deleted. */
+    /** Empty caches the latest report lists (the tool's own command where there is one), never following a link and never crossing into another mount; sockets, FIFOs and device files stay. Anything else, a folder in, holding or on another mount than the container's file system, and a folder that changed since the report are refused, and nothing is deleted. */
     post: operations['cleanCaches'];
     delete?: never;
     options?: never;
@@ -252,7 +252,7 @@ export interface components {
     };
     /** @description One thing a check found. A credential file is given by path and kind only, never its content. */
     CheckItem: {
-      /** @description directory; a cache (pip, conda-pkgs, huggingface, torch-hub, npm, apt-lists, apt-archives, tmp); a credential kind (huaweicloud-credentials, private-key, aws-credentials, netrc, git-credentials, docker-config, obsutil-config, pypirc, kube-config, env-file, shell-history, ipython-history, access-key-pair); process; kernel; status; proposed-tag. */
+      /** @description directory; a cache (pip, conda-pkgs, huggingface, torch-hub, npm, apt-lists, apt-archives, tmp); a credential kind (huaweicloud-credentials, private-key, aws-credentials, netrc, git-credentials, docker-config, obsutil-config, pypirc, pip-config, conda-config, npm-config, kube-config, env-file, shell-history, ipython-history, access-key-pair); process; kernel; status; proposed-tag. */
       kind: string;
       path: string | null;
       /** @description Allocated bytes the image would carry (freed bytes in a cleanup). */
@@ -496,6 +496,15 @@ export interface operations {
           'application/json': components['schemas']['UpstreamError'];
         };
       };
+      /** @description The state directory has too little free space for the save's records; nothing was sent to ModelArts. */
+      507: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   getImage: {
@@ -655,7 +664,7 @@ export interface operations {
           'application/json': components['schemas']['CleanupResult'];
         };
       };
-      /** @description A path the latest report does not list as a cache; nothing was deleted. */
+      /** @description A path the latest report does not list as a cache, on another mount, or no longer the folder it listed; nothing was deleted. */
       400: {
         headers: {
           [name: string]: unknown;
