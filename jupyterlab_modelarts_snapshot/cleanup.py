@@ -17,6 +17,8 @@ import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from .scan import under
+
 log = logging.getLogger(__name__)
 
 DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -54,14 +56,10 @@ def pin(path: str) -> Pinned | None:
     return Pinned(path=path, real=real, device=info.st_dev, inode=info.st_ino)
 
 
-def _under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip("/") + "/")
-
-
 def overlaps_work(pinned: Pinned, work_dir: str) -> bool:
     """The folder is, holds, or lies inside the work volume."""
     work = os.path.realpath(work_dir)
-    return _under(pinned.real, work) or _under(work, pinned.real)
+    return under(pinned.real, work) or under(work, pinned.real)
 
 
 def on_other_mount(pinned: Pinned, root: str, mounts: Iterable[str]) -> bool:
@@ -69,7 +67,7 @@ def on_other_mount(pinned: Pinned, root: str, mounts: Iterable[str]) -> bool:
     than ``root``: other mounts are never part of an image."""
     real_root = os.path.realpath(root)
     for mount in mounts:
-        if mount != real_root and _under(mount, real_root) and _under(pinned.real, mount):
+        if mount != real_root and under(mount, real_root) and under(pinned.real, mount):
             return True
     try:
         return os.stat(real_root).st_dev != pinned.device
@@ -142,9 +140,8 @@ def empty(descriptor: int) -> None:
 
     def delete(directory: int, name: str, info: os.stat_result) -> None:
         try:
-            if stat.S_ISDIR(info.st_mode):
-                if info.st_dev == device:
-                    os.rmdir(name, dir_fd=directory)
+            if stat.S_ISDIR(info.st_mode):  # never a mount: the walk does not pass those
+                os.rmdir(name, dir_fd=directory)
             elif stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode):
                 os.unlink(name, dir_fd=directory)
         except OSError as error:

@@ -36,7 +36,7 @@ from .models import (
     iso,
 )
 from .rules import RULES, check_field
-from .scan import Scan, ScanResult, mount_points
+from .scan import Scan, ScanResult, mount_points, under
 
 if TYPE_CHECKING:
     from .jobs import SnapshotService
@@ -491,8 +491,7 @@ class Preflight:
 
     def _refuse_unlisted(self, path: str, listed: dict[str | None, CheckItem]) -> None:
         work_dir = os.path.abspath(self.settings.work_dir)
-        absolute = os.path.abspath(path)
-        if absolute == work_dir or absolute.startswith(work_dir.rstrip("/") + "/"):
+        if under(os.path.abspath(path), work_dir):
             raise InvalidInput(
                 "paths",
                 _(

@@ -19,8 +19,3 @@ _TOKEN = re.compile(r"/t/[^/\s]+(?=/|$)")
 def redact_url(url: str) -> str:
     """``url`` without its user info and token segments."""
     return _TOKEN.sub("", _USER_INFO.sub(r"\1", url, count=1))
-
-
-def has_credentials(url: str) -> bool:
-    """Whether ``url`` carries a user info or a token segment."""
-    return redact_url(url) != url

@@ -124,7 +124,8 @@ def mount_points(mountinfo: str) -> list[str]:
     return points
 
 
-def _under(path: str, root: str) -> bool:
+def under(path: str, root: str) -> bool:
+    """``path`` is ``root`` or lies inside it."""
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
@@ -181,7 +182,7 @@ class ScanResult:
         chosen: list[CheckItem] = []
         for size, files, path in kept:
             # Each byte is named once: nothing inside a directory already listed.
-            if not any(_under(path, item.path or "") for item in chosen):
+            if not any(under(path, item.path or "") for item in chosen):
                 chosen.append(CheckItem(kind="directory", path=path, bytes=size, files=files))
                 if len(chosen) == count:
                     break
@@ -198,7 +199,7 @@ class ScanResult:
                     moved[root + value.rstrip("/")] = moved_kind
         found: list[CheckItem] = []
         for path in sorted(totals):
-            if any(_under(path, item.path or "") for item in found):
+            if any(under(path, item.path or "") for item in found):
                 continue  # inside a cache already listed
             relative = path[len(root) :].lstrip("/")
             kind: str | None = moved.get(path) or next(
@@ -284,7 +285,7 @@ class Scan:
         root = self.result.root
         pruned: list[str] = []
         for path in self.prune:
-            if path != root and _under(path, root):
+            if path != root and under(path, root):
                 pruned += ["-path", _glob_escape(path), "-o"]
         # find's "-newer" is "later than": one microsecond earlier makes it "at or after".
         since = f"@{self.result.since - 1e-6:.6f}"
