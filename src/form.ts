@@ -1,10 +1,9 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Panel, Widget } from '@lumino/widgets';
 
-import { ChangesView } from './manifest';
-import { PreflightView } from './report';
-
-import { ISaveRequest } from './tokens';
+import { ChangesView } from './changes';
+import { PreflightView } from './preflight';
+import { IImageName, ISaveRequest } from './types';
 import { checkField, Field, fieldLabel } from './validation';
 
 const FIELDS: Field[] = ['name', 'namespace', 'tag', 'description'];
@@ -137,28 +136,29 @@ export class SaveForm extends Widget {
 const TAG_CHECK_DELAY_MS = 600;
 
 /**
- * The Save dialog's body: the form above the pre-flight report. The report starts when the
- * dialog opens; each pause in typing a valid name, organization and tag checks the tag again.
+ * The Save dialog's body: the form, what the image adds, and the pre-flight report. The
+ * pre-flight starts when the dialog opens; each pause in typing a valid name, organization and
+ * tag checks the tag again.
  */
 export class SaveDialogBody extends Panel {
   constructor(
     readonly form: SaveForm,
-    readonly report: PreflightView,
+    readonly preflight: PreflightView,
     readonly changes: ChangesView
   ) {
     super();
     this.addClass('jp-ModelArtsSnapshot-dialog');
     this.addWidget(form);
     this.addWidget(changes);
-    this.addWidget(report);
+    this.addWidget(preflight);
     form.node.addEventListener('input', () => {
       window.clearTimeout(this._timer);
       this._timer = window.setTimeout(
-        () => void this.report.start(this._image()),
+        () => void this.preflight.start(this._image()),
         TAG_CHECK_DELAY_MS
       );
     });
-    void report.start(this._image());
+    void preflight.start(this._image());
   }
 
   getValue(): ISaveRequest {
@@ -167,12 +167,11 @@ export class SaveDialogBody extends Panel {
 
   dispose(): void {
     window.clearTimeout(this._timer);
-    this.report.dispose();
+    this.preflight.dispose();
     super.dispose();
   }
 
-  private _image():
-    Pick<ISaveRequest, 'name' | 'namespace' | 'tag'> | undefined {
+  private _image(): IImageName | undefined {
     const value = this.form.getValue();
     return this.form.firstProblem === null && value.tag
       ? { name: value.name, namespace: value.namespace, tag: value.tag }

@@ -1,14 +1,14 @@
 /**
- * Words and numbers for people: statuses, sizes and durations.
+ * Words and numbers for people: statuses, check levels, sizes, durations, and the messages
+ * more than one view gives.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { FAILED_STATUSES, IJob } from './tokens';
+import { IJob } from './types';
+import { CheckLevel, FAILED, Status } from './vocabulary';
 
-export function statusWords(status: string, trans: TranslationBundle): string {
-  if (FAILED_STATUSES.includes(status)) {
-    return trans.__('Failed');
-  }
+/** Each status in words. A status openapi.json adds is a type error here until it has words. */
+export function statusWords(status: Status, trans: TranslationBundle): string {
   switch (status) {
     case 'INIT':
       return trans.__('Preparing');
@@ -16,19 +16,25 @@ export function statusWords(status: string, trans: TranslationBundle): string {
       return trans.__('Saving');
     case 'ACTIVE':
       return trans.__('Saved');
+    case 'CREATE_FAILED':
+    case 'ERROR':
+      return trans.__('Failed');
     case 'DELETED':
       return trans.__('Deleted');
-    default:
-      return status;
+    default: {
+      // A newer server's status: say it as it is.
+      const unknown: never = status;
+      return unknown;
+    }
   }
 }
 
 /** CSS modifier for the status colour. */
-export function statusKind(status: string): string {
+export function statusKind(status: Status): string {
   if (status === 'ACTIVE') {
     return 'success';
   }
-  if (FAILED_STATUSES.includes(status)) {
+  if (FAILED.includes(status)) {
     return 'error';
   }
   if (status === 'DELETED') {
@@ -37,7 +43,25 @@ export function statusKind(status: string): string {
   return 'progress';
 }
 
-/** Bytes for people: 980 KB, 3.2 GB. */
+/** Each level of a pre-flight check in words (jest holds its keys to openapi's `Check.level`). */
+export const LEVEL_WORDS: Record<
+  CheckLevel,
+  (trans: TranslationBundle) => string
+> = {
+  ok: trans => trans.__('OK'),
+  info: trans => trans.__('Note'),
+  warn: trans => trans.__('Warning'),
+  block: trans => trans.__('Blocks the save')
+};
+
+export function levelWords(
+  level: CheckLevel,
+  trans: TranslationBundle
+): string {
+  return (LEVEL_WORDS[level] ?? LEVEL_WORDS.ok)(trans);
+}
+
+/** Bytes for people: 980 KB, 3.2 GB (the same as the server's sizes.human_bytes). */
 export function humanBytes(size: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let value = size;
@@ -71,4 +95,16 @@ export function humanDuration(
     return trans.__('%1 h %2 min', h, m);
   }
   return m > 0 ? trans.__('%1 min %2 s', m, s) : trans.__('%1 s', s);
+}
+
+/** What to say when the page has this front end but the server has no server extension. */
+export function serverMissingMessage(trans: TranslationBundle): string {
+  return trans.__(
+    'The ModelArts snapshot server extension is not loaded, so images cannot be saved or listed from this page. Check that it is installed and enabled with `jupyter server extension list`, look for errors about jupyterlab_modelarts_snapshot in the Jupyter server log, then restart the Jupyter server.'
+  );
+}
+
+/** ModelArts' request ID for a failed call, in the words Huawei support expects. */
+export function requestIdText(trans: TranslationBundle, id: string): string {
+  return trans.__('ModelArts request ID (for Huawei support): %1', id);
 }

@@ -3,19 +3,9 @@ import { IDisposable } from '@lumino/disposable';
 import { IPoll, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import {
-  requestAPI,
-  ServerExtensionMissing,
-  SnapshotAPIError
-} from './request';
-import {
-  IImagePage,
-  IInstance,
-  IJob,
-  isFinished,
-  ISaveError,
-  ISaveRequest
-} from './tokens';
+import { ApiError, IJobsAPI, jobsAPI, ServerExtensionMissing } from './api';
+import { IJob, IReadiness, ISaveRequest } from './types';
+import { FINISHED } from './vocabulary';
 
 /**
  * How the page currently reaches the Jupyter server.
@@ -25,37 +15,21 @@ import {
  */
 export type Connection = 'connecting' | 'online' | 'paused' | 'offline';
 
-/** The server calls the model makes; the REST API in the product, a stand-in in unit tests. */
-export interface ISnapshotAPI {
-  instance(): Promise<IInstance>;
-  images(limit: number): Promise<IImagePage>;
-  image(id: string): Promise<IJob>;
-  save(request: ISaveRequest): Promise<IJob>;
+/** A save that did not start: the message, and ModelArts' request ID when it answered. */
+export interface ISaveError {
+  message: string;
+  requestId: string | null;
 }
 
-/** A request that gets no answer within this time counts as the server not answering. */
-const REQUEST_TIMEOUT_MS = 10000;
 /** While no save is unfinished the page asks about once a minute, to see saves started elsewhere. */
 export const IDLE_INTERVAL_MS = 60000;
 /** How many of the newest saves the panel lists. */
 export const LIST_LIMIT = 50;
 
-export const restAPI: ISnapshotAPI = {
-  instance: () => requestAPI<IInstance>('instance', {}, REQUEST_TIMEOUT_MS),
-  images: limit =>
-    requestAPI<IImagePage>(`images?limit=${limit}`, {}, REQUEST_TIMEOUT_MS),
-  image: id =>
-    requestAPI<IJob>(
-      `images/${encodeURIComponent(id)}`,
-      {},
-      REQUEST_TIMEOUT_MS
-    ),
-  save: request =>
-    requestAPI<IJob>('images', {
-      method: 'POST',
-      body: JSON.stringify(request)
-    })
-};
+/** Whether a job has ended (`x-finished` in openapi.json). */
+export function isFinished(job: IJob): boolean {
+  return FINISHED.includes(job.status);
+}
 
 /** Whether an error means the server did not answer, as opposed to answering with an error. */
 export function isUnreachable(error: unknown): boolean {
@@ -76,9 +50,9 @@ export function isUnreachable(error: unknown): boolean {
  * While a save is unfinished the page asks about that save alone, every `interval`; otherwise
  * it reads the list about once a minute, and at once when the panel opens or a save starts.
  */
-export class SnapshotModel implements IDisposable {
-  constructor(options: SnapshotModel.IOptions) {
-    this._api = options.api ?? restAPI;
+export class JobsModel implements IDisposable {
+  constructor(options: JobsModel.IOptions) {
+    this._api = options.api ?? jobsAPI;
     this._interval = options.interval;
     this._idleInterval = options.idleInterval ?? IDLE_INTERVAL_MS;
     this._poll = new Poll({
@@ -109,8 +83,9 @@ export class SnapshotModel implements IDisposable {
     return this._total;
   }
 
-  get instance(): IInstance | null {
-    return this._instance;
+  /** Whether the server can save, as it last said. */
+  get readiness(): IReadiness | null {
+    return this._readiness;
   }
 
   get connection(): Connection {
@@ -145,13 +120,13 @@ export class SnapshotModel implements IDisposable {
   /** One poll: read what the server records (it alone asks ModelArts). */
   async refresh(): Promise<void> {
     try {
-      if (!this._instance?.ready || this._connection !== 'online') {
-        this._instance = await this._api.instance();
+      if (!this._readiness?.ready || this._connection !== 'online') {
+        this._readiness = await this._api.readiness();
       }
       this._serverMissing = false;
       const current = this.current;
       if (current && !this._listWanted) {
-        const job = await this._api.image(current.id);
+        const job = await this._api.job(current.id);
         this._setJobs(
           this._jobs.map(item => (item.id === job.id ? job : item))
         );
@@ -161,10 +136,10 @@ export class SnapshotModel implements IDisposable {
         this._listWanted = true;
       }
       if (this._listWanted) {
-        const page = await this._api.images(LIST_LIMIT);
+        const page = await this._api.jobs(LIST_LIMIT);
         this._total = page.total;
         this._listWanted = false;
-        this._setJobs(page.images);
+        this._setJobs(page.jobs);
       }
       this._setConnection('online');
     } catch (error) {
@@ -186,7 +161,10 @@ export class SnapshotModel implements IDisposable {
     }
   }
 
-  /** Start a save; the new job appears at once. */
+  /**
+   * Start a save; the new job appears at once. A refusal is thrown (an `ApiError` when the
+   * server answered), and kept as `saveError` for the panel until a save starts.
+   */
   async save(request: ISaveRequest): Promise<IJob> {
     let job: IJob;
     try {
@@ -194,7 +172,7 @@ export class SnapshotModel implements IDisposable {
     } catch (error) {
       this._saveError = {
         message: error instanceof Error ? error.message : String(error),
-        requestId: error instanceof SnapshotAPIError ? error.requestId : null
+        requestId: error instanceof ApiError ? error.requestId : null
       };
       this._changed.emit();
       throw error;
@@ -245,14 +223,14 @@ export class SnapshotModel implements IDisposable {
     }
   }
 
-  private _api: ISnapshotAPI;
+  private _api: IJobsAPI;
   private _poll: Poll;
   private _interval: number;
   private _idleInterval: number;
   private _jobs: IJob[] = [];
   private _total = 0;
   private _listWanted = true;
-  private _instance: IInstance | null = null;
+  private _readiness: IReadiness | null = null;
   private _serverMissing = false;
   private _saveError: ISaveError | null = null;
   private _connection: Connection = 'connecting';
@@ -260,13 +238,13 @@ export class SnapshotModel implements IDisposable {
   private _finished = new Signal<this, IJob>(this);
 }
 
-export namespace SnapshotModel {
+export namespace JobsModel {
   export interface IOptions {
     /** Milliseconds between polls while a save is unfinished. */
     interval: number;
     /** Milliseconds between polls otherwise (default about a minute). */
     idleInterval?: number;
-    api?: ISnapshotAPI;
+    api?: IJobsAPI;
     autoStart?: boolean;
   }
 }

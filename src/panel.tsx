@@ -4,28 +4,21 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
+import { rebuildUrl } from './api';
+import { changesText } from './changes';
 import {
   elapsedSeconds,
   humanDuration,
   humanSize,
+  requestIdText,
+  serverMissingMessage,
   statusKind,
   statusWords
 } from './format';
-import { changesText, REBUILD_FILES, rebuildUrl } from './manifest';
-import { SnapshotModel } from './model';
-import { CommandIDs, IJob, isFinished } from './tokens';
-
-/** What to say when the page has this front end but the server has no server extension. */
-export function serverMissingMessage(trans: TranslationBundle): string {
-  return trans.__(
-    'The ModelArts snapshot server extension is not loaded, so images cannot be saved or listed from this page. Check that it is installed and enabled with `jupyter server extension list`, look for errors about jupyterlab_modelarts_snapshot in the Jupyter server log, then restart the Jupyter server.'
-  );
-}
-
-/** ModelArts' request ID for a failed call, in the words Huawei support expects. */
-export function requestIdText(trans: TranslationBundle, id: string): string {
-  return trans.__('ModelArts request ID (for Huawei support): %1', id);
-}
+import { CommandIDs } from './ids';
+import { isFinished, JobsModel } from './model';
+import { IJob } from './types';
+import { REBUILD_FILES } from './vocabulary';
 
 function RequestId(props: {
   id: string | null;
@@ -39,10 +32,11 @@ function RequestId(props: {
 }
 
 /**
- * The "Image snapshots" side panel: the current save and this instance's history.
+ * The side panel (titled "Image snapshots"): whether this server can save, the current save
+ * and this instance's history of jobs.
  */
-export class SnapshotPanel extends ReactWidget {
-  constructor(options: SnapshotPanel.IOptions) {
+export class JobsPanel extends ReactWidget {
+  constructor(options: JobsPanel.IOptions) {
     super();
     this._model = options.model;
     this._trans = options.trans;
@@ -76,7 +70,7 @@ export class SnapshotPanel extends ReactWidget {
   private _renderContent(): JSX.Element {
     const trans = this._trans;
     const model = this._model;
-    const instance = model.instance;
+    const readiness = model.readiness;
     const current = model.current;
     const history = model.jobs.filter(job => job !== current);
     return (
@@ -97,11 +91,11 @@ export class SnapshotPanel extends ReactWidget {
             {serverMissingMessage(trans)}
           </div>
         )}
-        {instance && !instance.ready && !model.serverMissing && (
+        {readiness && !readiness.ready && !model.serverMissing && (
           <div className="jp-ModelArtsSnapshot-problems" role="alert">
             <p>{trans.__('This server cannot save an image yet:')}</p>
             <ul>
-              {instance.problems.map(problem => (
+              {readiness.problems.map(problem => (
                 <li key={problem}>{problem}</li>
               ))}
             </ul>
@@ -267,63 +261,16 @@ export class SnapshotPanel extends ReactWidget {
     );
   }
 
-  private _model: SnapshotModel;
+  private _model: JobsModel;
   private _trans: TranslationBundle;
   private _commands: CommandRegistry;
   private _timer: number;
 }
 
-export namespace SnapshotPanel {
+export namespace JobsPanel {
   export interface IOptions {
-    model: SnapshotModel;
+    model: JobsModel;
     trans: TranslationBundle;
     commands: CommandRegistry;
   }
-}
-
-/**
- * The status bar item shown while a save is unfinished; clicking it opens the panel.
- */
-export class SnapshotStatus extends ReactWidget {
-  constructor(options: SnapshotPanel.IOptions) {
-    super();
-    this._options = options;
-    this.addClass('jp-ModelArtsSnapshot-statusItem');
-  }
-
-  render(): JSX.Element {
-    const { model, trans, commands } = this._options;
-    return (
-      <UseSignal signal={model.changed}>
-        {() => {
-          const job = model.current;
-          if (!job) {
-            return <span />;
-          }
-          const text =
-            model.connection === 'paused'
-              ? trans.__(
-                  'Saving image %1: instance paused',
-                  `${job.name}:${job.tag}`
-                )
-              : trans.__(
-                  'Saving image %1: %2',
-                  `${job.name}:${job.tag}`,
-                  job.status
-                );
-          return (
-            <button
-              className="jp-ModelArtsSnapshot-statusButton"
-              title={trans.__('Show image snapshots')}
-              onClick={() => void commands.execute(CommandIDs.openPanel)}
-            >
-              {text}
-            </button>
-          );
-        }}
-      </UseSignal>
-    );
-  }
-
-  private _options: SnapshotPanel.IOptions;
 }

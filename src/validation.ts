@@ -1,35 +1,14 @@
 /**
- * The input rules of a save, as the server applies them (`rules.json` in the Python package).
- * The shared table `tests/validation-cases.json` is run against both implementations.
+ * The input rules of a save in the browser: the server's own (`rules.json`, generated into
+ * `rules.ts`), and what to say when a value breaks one. The shared table
+ * `tests/validation-cases.json` is run against both the server and this.
  */
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 
+import { RULES } from './rules';
+
+/** The fields of the Save form (without one, `workspace_id` is the server's setting). */
 export type Field = 'name' | 'namespace' | 'tag' | 'description';
-
-interface IRule {
-  required: boolean;
-  maxLength: number;
-  pattern: RegExp | null;
-}
-
-export const RULES: Record<Field, IRule> = {
-  name: {
-    required: true,
-    maxLength: 128,
-    pattern: /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/
-  },
-  namespace: {
-    required: true,
-    maxLength: 64,
-    pattern: /^[a-z][A-Za-z0-9._-]*$/
-  },
-  tag: {
-    required: false,
-    maxLength: 64,
-    pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
-  },
-  description: { required: false, maxLength: 512, pattern: null }
-};
 
 function hint(field: Field, trans: TranslationBundle): string {
   switch (field) {

@@ -2,12 +2,17 @@ import { nullTranslator } from '@jupyterlab/translation';
 
 import {
   elapsedSeconds,
+  humanBytes,
   humanDuration,
   humanSize,
   statusKind,
   statusWords
 } from '../format';
-import { IJob } from '../tokens';
+import { IJob } from '../types';
+import { STATUSES } from '../vocabulary';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const bytes = require('../../tests/byte-cases.json');
 
 const trans = nullTranslator.load('jupyterlab_modelarts_snapshot');
 
@@ -45,5 +50,25 @@ describe('format', () => {
     expect(statusKind('ACTIVE')).toBe('success');
     expect(statusKind('ERROR')).toBe('error');
     expect(statusKind('INIT')).toBe('progress');
+    expect(statusKind('DELETED')).toBe('muted');
+  });
+
+  it('has words of its own for each status of openapi.json', () => {
+    const words = STATUSES.map(status => statusWords(status, trans));
+    expect(words).toEqual([
+      'Preparing',
+      'Saving',
+      'Saved',
+      'Failed',
+      'Failed',
+      'Deleted'
+    ]);
+  });
+});
+
+describe('humanBytes', () => {
+  // The table sizes.human_bytes runs on the server side: both print the same figures.
+  it.each(bytes.cases as [number, string][])('%d bytes is %s', (size, text) => {
+    expect(humanBytes(size)).toBe(text);
   });
 });

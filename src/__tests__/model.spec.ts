@@ -1,24 +1,27 @@
 /**
- * The status model and its reconnect logic, against a scripted server.
+ * The jobs model and its reconnect logic, against a scripted server.
  */
 import { ServerConnection } from '@jupyterlab/services';
 
-import { ISnapshotAPI, SnapshotModel } from '../model';
-import { ServerExtensionMissing, SnapshotAPIError } from '../request';
-import { IImagePage, IInstance, IJob, ISaveRequest } from '../tokens';
+import { ApiError, IJobsAPI, ServerExtensionMissing } from '../api';
+import { JobsModel } from '../model';
+import { IJob, IJobPage, IReadiness, ISaveRequest } from '../types';
+import { Status } from '../vocabulary';
 
-const READY: IInstance = {
+const READY: IReadiness = {
   notebook_id: '6b0f3c5e-1d2a-4c8b-9e7f-0a1b2c3d4e5f',
   notebook_id_source: 'env:MODELARTS_NOTEBOOK_ID',
   project_id: 'p',
+  project_id_source: 'env:PROJECT_ID',
   region: 'cn-north-4',
   endpoint: 'http://127.0.0.1:8090',
   credentials: 'env',
+  user_id: null,
   ready: true,
   problems: []
 };
 
-function job(status: string, id = 'a1'): IJob {
+function job(status: Status, id = 'a1'): IJob {
   return {
     id,
     name: 'env',
@@ -36,36 +39,37 @@ function job(status: string, id = 'a1'): IJob {
     updated_at: '2026-11-27T08:00:00Z',
     finished_at: status === 'ACTIVE' ? '2026-11-27T08:01:00Z' : null,
     notebook_id: READY.notebook_id!,
-    last_error: null
+    last_error: null,
+    changes_summary: null
   };
 }
 
 /** A server whose answers the test scripts; `down` makes it stop answering like a paused instance. */
-class ScriptedServer implements ISnapshotAPI {
-  jobs: IJob[] = [];
+class ScriptedServer implements IJobsAPI {
+  saved: IJob[] = [];
   down = false;
   failWith: Error | null = null;
   calls = 0;
   asked: string[] = [];
 
-  async instance(): Promise<IInstance> {
-    this.check('instance');
+  async readiness(): Promise<IReadiness> {
+    this.check('readiness');
     return READY;
   }
 
-  async images(limit: number): Promise<IImagePage> {
-    this.check('images');
+  async jobs(limit: number): Promise<IJobPage> {
+    this.check('jobs');
     return {
-      images: this.jobs.slice(0, limit),
-      total: this.jobs.length,
+      jobs: this.saved.slice(0, limit),
+      total: this.saved.length,
       limit,
       offset: 0
     };
   }
 
-  async image(id: string): Promise<IJob> {
-    this.check(`image ${id}`);
-    const found = this.jobs.find(item => item.id === id);
+  async job(id: string): Promise<IJob> {
+    this.check(`job ${id}`);
+    const found = this.saved.find(item => item.id === id);
     if (!found) {
       throw new Error(`no job ${id}`);
     }
@@ -75,7 +79,7 @@ class ScriptedServer implements ISnapshotAPI {
   async save(request: ISaveRequest): Promise<IJob> {
     this.check('save');
     const created = { ...job('INIT', 'new'), ...request } as IJob;
-    this.jobs = [created, ...this.jobs];
+    this.saved = [created, ...this.saved];
     return created;
   }
 
@@ -91,9 +95,9 @@ class ScriptedServer implements ISnapshotAPI {
   }
 }
 
-function newModel(server: ScriptedServer, autoStart = false): SnapshotModel {
+function newModel(server: ScriptedServer, autoStart = false): JobsModel {
   // A short idle interval: a poll disposed mid-tick may still leave its next timer behind.
-  return new SnapshotModel({
+  return new JobsModel({
     interval: 20,
     idleInterval: 500,
     api: server,
@@ -111,14 +115,14 @@ async function until(predicate: () => boolean, timeout = 3000): Promise<void> {
   }
 }
 
-describe('SnapshotModel', () => {
-  it('loads the instance and the saves', async () => {
+describe('JobsModel', () => {
+  it('loads the readiness and the saves', async () => {
     const server = new ScriptedServer();
-    server.jobs = [job('ACTIVE')];
+    server.saved = [job('ACTIVE')];
     const model = newModel(server);
     await model.refresh();
     expect(model.connection).toBe('online');
-    expect(model.instance).toEqual(READY);
+    expect(model.readiness).toEqual(READY);
     expect(model.jobs).toHaveLength(1);
     expect(model.current).toBeNull();
     model.dispose();
@@ -126,13 +130,13 @@ describe('SnapshotModel', () => {
 
   it('announces a save once, when it finishes, and not saves finished before', async () => {
     const server = new ScriptedServer();
-    server.jobs = [job('ACTIVE', 'old'), job('CREATING')];
+    server.saved = [job('ACTIVE', 'old'), job('CREATING')];
     const model = newModel(server);
     const finished: IJob[] = [];
     model.finished.connect((_, item) => finished.push(item));
     await model.refresh();
     expect(model.current?.id).toBe('a1');
-    server.jobs = [job('ACTIVE', 'old'), job('CREATE_FAILED')];
+    server.saved = [job('ACTIVE', 'old'), job('CREATE_FAILED')];
     await model.refresh();
     await model.refresh();
     expect(finished.map(item => [item.id, item.status])).toEqual([
@@ -144,7 +148,7 @@ describe('SnapshotModel', () => {
 
   it('shows the pause during a save, keeps its state and resumes by itself', async () => {
     const server = new ScriptedServer();
-    server.jobs = [job('CREATING')];
+    server.saved = [job('CREATING')];
     const model = newModel(server, true);
     await until(() => model.connection === 'online');
     const finished: IJob[] = [];
@@ -156,7 +160,7 @@ describe('SnapshotModel', () => {
     const callsWhilePaused = server.calls;
     await until(() => server.calls > callsWhilePaused + 1); // it keeps trying
 
-    server.jobs = [job('ACTIVE')];
+    server.saved = [job('ACTIVE')];
     server.down = false;
     await until(() => model.connection === 'online');
     await until(() => finished.length === 1);
@@ -179,7 +183,7 @@ describe('SnapshotModel', () => {
 
   it('treats an error answer as an answer: the server is there', async () => {
     const server = new ScriptedServer();
-    server.jobs = [job('CREATING')];
+    server.saved = [job('CREATING')];
     const model = newModel(server);
     await model.refresh();
     server.failWith = new ServerConnection.ResponseError(
@@ -193,7 +197,7 @@ describe('SnapshotModel', () => {
 
   it('a paused proxy answer (504) counts as the pause', async () => {
     const server = new ScriptedServer();
-    server.jobs = [job('INIT')];
+    server.saved = [job('INIT')];
     const model = newModel(server);
     await model.refresh();
     server.failWith = new ServerConnection.ResponseError(
@@ -217,10 +221,13 @@ describe('SnapshotModel', () => {
     const server = new ScriptedServer();
     const model = newModel(server);
     await model.refresh();
-    server.failWith = new SnapshotAPIError(
+    server.failWith = new ApiError(
       new Response('{}', { status: 502 }),
       'ModelArts refused the save: Conflict tag v1 for image env',
-      '0a1b2c3d4e5f60718293a4b5c6d7e8f9'
+      {
+        message: 'ModelArts refused the save: Conflict tag v1 for image env',
+        request_id: '0a1b2c3d4e5f60718293a4b5c6d7e8f9'
+      }
     );
     await expect(
       model.save({ name: 'env', namespace: 'team' })
@@ -237,37 +244,37 @@ describe('SnapshotModel', () => {
 
   it('asks only about the unfinished save while it runs, then reads the list once', async () => {
     const server = new ScriptedServer();
-    server.jobs = [job('CREATING'), job('ACTIVE', 'old')];
+    server.saved = [job('CREATING'), job('ACTIVE', 'old')];
     const model = newModel(server);
     await model.refresh();
     server.asked = [];
     await model.refresh();
     await model.refresh();
-    expect(server.asked).toEqual(['image a1', 'image a1']);
-    server.jobs = [job('ACTIVE'), job('ACTIVE', 'old')];
+    expect(server.asked).toEqual(['job a1', 'job a1']);
+    server.saved = [job('ACTIVE'), job('ACTIVE', 'old')];
     await model.refresh();
-    expect(server.asked.slice(2)).toEqual(['image a1', 'images']);
+    expect(server.asked.slice(2)).toEqual(['job a1', 'jobs']);
     expect(model.current).toBeNull();
     model.dispose();
   });
 
   it('polls every interval during a save and slowly when idle', async () => {
     const server = new ScriptedServer();
-    server.jobs = [job('CREATING')];
-    const model = new SnapshotModel({
+    server.saved = [job('CREATING')];
+    const model = new JobsModel({
       interval: 20,
       idleInterval: 2000, // stands for the minute: a hundred times the interval
       api: server
     });
-    await until(() => server.asked.filter(x => x === 'image a1').length >= 5);
-    server.jobs = [job('ACTIVE')];
+    await until(() => server.asked.filter(x => x === 'job a1').length >= 5);
+    server.saved = [job('ACTIVE')];
     await until(() => model.current === null);
     const settled = server.calls;
     await new Promise(resolve => setTimeout(resolve, 300));
     expect(server.calls).toBe(settled); // idle: nothing more until the idle interval
     model.poke(); // the panel opens
     await until(() => server.calls > settled);
-    expect(server.asked[server.asked.length - 1]).toBe('images');
+    expect(server.asked[server.asked.length - 1]).toBe('jobs');
     model.dispose();
   });
 

@@ -1,62 +1,30 @@
+/**
+ * The pre-flight report in the Save dialog: what the image will hold, and the checks that may
+ * refuse or question the save.
+ */
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Poll } from '@lumino/polling';
 import { Widget } from '@lumino/widgets';
 
-import { humanBytes } from './format';
+import { IPreflightAPI, preflightAPI } from './api';
 import { actionButton, element } from './dom';
-import { requestAPI } from './request';
-import {
-  ICheck,
-  ICheckItem,
-  ICleanupResult,
-  IPreflightReport,
-  ISaveRequest
-} from './tokens';
-
-/** The pre-flight calls of the REST API. */
-export interface IPreflightAPI {
-  start(
-    image?: Pick<ISaveRequest, 'name' | 'namespace' | 'tag'>
-  ): Promise<IPreflightReport>;
-  latest(): Promise<IPreflightReport>;
-  cleanup(paths: string[]): Promise<ICleanupResult>;
-}
-
-export const restPreflightAPI: IPreflightAPI = {
-  start: image =>
-    requestAPI<IPreflightReport>('preflight', {
-      method: 'POST',
-      body: image ? JSON.stringify(image) : ''
-    }),
-  latest: () => requestAPI<IPreflightReport>('preflight'),
-  cleanup: paths =>
-    requestAPI<ICleanupResult>('preflight/cleanup', {
-      method: 'POST',
-      body: JSON.stringify({ paths })
-    })
-};
+import { humanBytes, levelWords } from './format';
+import { ICheck, ICheckItem, IImageName, IPreflightReport } from './types';
+import { CheckId } from './vocabulary';
 
 // Unique element IDs, so labels stay tied to what they name.
-let nextReportId = 0;
+let nextPreflightId = 0;
 
 /** The checks whose items the dialog lists (the others say all in their message). */
-const LISTED_CHECKS = ['caches', 'secrets', 'kernels', 'processes'];
+const LISTED_CHECKS: readonly CheckId[] = [
+  'caches',
+  'secrets',
+  'kernels',
+  'processes'
+];
 
-/** How often the dialog asks for the report while the walk runs. */
+/** How often the dialog asks for the pre-flight report while the walk runs. */
 const PROGRESS_INTERVAL_MS = 500;
-
-export function levelWords(level: string, trans: TranslationBundle): string {
-  switch (level) {
-    case 'block':
-      return trans.__('Blocks the save');
-    case 'warn':
-      return trans.__('Warning');
-    case 'info':
-      return trans.__('Note');
-    default:
-      return trans.__('OK');
-  }
-}
 
 /**
  * The pre-flight report in the Save dialog: progress while the walk runs, then the size
@@ -68,6 +36,7 @@ export class PreflightView extends Widget {
   constructor(options: PreflightView.IOptions) {
     super();
     this._options = options;
+    this._api = options.api ?? preflightAPI;
     const trans = options.trans;
     this.addClass('jp-ModelArtsSnapshot-report');
     this.node.setAttribute('role', 'region');
@@ -76,7 +45,7 @@ export class PreflightView extends Widget {
       'jp-ModelArtsSnapshot-reportTitle',
       trans.__('What the image will hold')
     );
-    heading.id = `jp-ModelArtsSnapshot-report-${nextReportId++}`;
+    heading.id = `jp-ModelArtsSnapshot-report-${nextPreflightId++}`;
     this.node.setAttribute('aria-labelledby', heading.id);
     this._status.setAttribute('role', 'status');
     this._status.setAttribute('aria-live', 'polite');
@@ -100,21 +69,19 @@ export class PreflightView extends Widget {
     this._render();
   }
 
-  get report(): IPreflightReport | null {
-    return this._report;
+  get preflight(): IPreflightReport | null {
+    return this._preflight;
   }
 
-  /** Start (or join) the report; `image` lets the server check the tag too. */
-  async start(
-    image?: Pick<ISaveRequest, 'name' | 'namespace' | 'tag'>
-  ): Promise<void> {
+  /** Start (or join) the pre-flight report; `image` lets the server check the tag too. */
+  async start(image?: IImageName): Promise<void> {
     try {
-      this._update(await this._options.api.start(image));
+      this._update(await this._api.start(image));
     } catch (error) {
       this._failed((error as Error).message);
       return;
     }
-    if (this._report?.state === 'running' && !this._poll) {
+    if (this._preflight?.state === 'running' && !this._poll) {
       this._poll = new Poll({
         factory: () => this._refresh(),
         frequency: { interval: PROGRESS_INTERVAL_MS, backoff: false },
@@ -129,16 +96,16 @@ export class PreflightView extends Widget {
   }
 
   private async _refresh(): Promise<void> {
-    const report = await this._options.api.latest();
-    this._update(report);
-    if (report.state !== 'running') {
+    const preflight = await this._api.latest();
+    this._update(preflight);
+    if (preflight.state !== 'running') {
       this._poll?.dispose();
       this._poll = null;
     }
   }
 
-  private _update(report: IPreflightReport): void {
-    this._report = report;
+  private _update(preflight: IPreflightReport): void {
+    this._preflight = preflight;
     this._error = null;
     this._render();
   }
@@ -150,42 +117,42 @@ export class PreflightView extends Widget {
 
   private _render(): void {
     const trans = this._options.trans;
-    const report = this._report;
+    const preflight = this._preflight;
     this._body.replaceChildren();
     if (this._error) {
       this._status.textContent = trans.__(
         'The report could not be made: %1',
         this._error
       );
-    } else if (!report || report.state === 'running') {
-      const progress = report?.progress ?? { files: 0, bytes: 0 };
+    } else if (!preflight || preflight.state === 'running') {
+      const progress = preflight?.progress ?? { files: 0, bytes: 0 };
       this._status.textContent = trans.__(
         'Looking at what the image will add: %1 changed files, %2 so far…',
         progress.files,
         humanBytes(progress.bytes)
       );
-    } else if (report.state === 'failed') {
+    } else if (preflight.state === 'failed') {
       this._status.textContent = trans.__(
         'The report could not be made: %1',
-        report.message ?? ''
+        preflight.message ?? ''
       );
     } else {
-      this._status.textContent = report.partial
+      this._status.textContent = preflight.partial
         ? trans.__(
             'The walk stopped at its time limit: the figures below are at least what the image adds.'
           )
         : trans.__('The report is ready.');
     }
-    if (report?.estimate) {
-      this._body.append(this._sizeBar(report.estimate));
+    if (preflight?.estimate) {
+      this._body.append(this._sizeBar(preflight.estimate));
     }
-    if (report && report.largest.length > 0) {
-      this._body.append(this._largest(report.largest));
+    if (preflight && preflight.largest.length > 0) {
+      this._body.append(this._largest(preflight.largest));
     }
-    if (report && report.checks.length > 0) {
+    if (preflight && preflight.checks.length > 0) {
       const list = element('ul', 'jp-ModelArtsSnapshot-checks');
       list.setAttribute('aria-label', trans.__('Checks'));
-      for (const check of report.checks) {
+      for (const check of preflight.checks) {
         list.append(this._check(check));
       }
       this._body.append(list);
@@ -207,7 +174,7 @@ export class PreflightView extends Widget {
         humanBytes(estimate.limit_bytes)
       )
     );
-    label.id = `jp-ModelArtsSnapshot-size-${nextReportId++}`;
+    label.id = `jp-ModelArtsSnapshot-size-${nextPreflightId++}`;
     const meter = document.createElement('meter');
     meter.min = 0;
     meter.max = estimate.limit_bytes;
@@ -337,14 +304,14 @@ export class PreflightView extends Widget {
           async () => {
             remove.disabled = cancel.disabled = true;
             try {
-              const result = await this._options.api.cleanup(
+              const result = await this._api.cleanup(
                 listed.map(entry => entry.path as string)
               );
               this._cleaned = trans.__(
                 'Cleaned up: the image carries %1 less.',
                 humanBytes(result.freed_bytes)
               );
-              this._update(await this._options.api.latest());
+              this._update(await this._api.latest());
             } catch (error) {
               this._failed((error as Error).message);
             }
@@ -387,9 +354,10 @@ export class PreflightView extends Widget {
 
   /** Keep the dialog's Save button in step: disabled while running or on a block. */
   private _revalidate(): void {
-    const report = this._report;
-    const levels = report?.checks.map(check => check.level) ?? [];
-    const waiting = !this._error && (!report || report.state === 'running');
+    const preflight = this._preflight;
+    const levels = preflight?.checks.map(check => check.level) ?? [];
+    const waiting =
+      !this._error && (!preflight || preflight.state === 'running');
     const blocked = levels.includes('block');
     const warned =
       levels.includes('warn') || this._options.unsaved().length > 0;
@@ -400,7 +368,8 @@ export class PreflightView extends Widget {
   }
 
   private _options: PreflightView.IOptions;
-  private _report: IPreflightReport | null = null;
+  private _api: IPreflightAPI;
+  private _preflight: IPreflightReport | null = null;
   private _error: string | null = null;
   private _cleaned: string | null = null;
   private _poll: Poll | null = null;
@@ -414,7 +383,8 @@ export class PreflightView extends Widget {
 export namespace PreflightView {
   export interface IOptions {
     trans: TranslationBundle;
-    api: IPreflightAPI;
+    /** The REST API's pre-flight calls unless given. */
+    api?: IPreflightAPI;
     /** Titles of the documents open with unsaved changes. */
     unsaved: () => string[];
     saveAll: () => Promise<void>;

@@ -6,7 +6,8 @@
 import './dom-shims';
 import { nullTranslator } from '@jupyterlab/translation';
 
-import { changesText, IManifestNow } from '../manifest';
+import { changesText } from '../changes';
+import { IManifestNow } from '../types';
 
 const trans = nullTranslator.load('jupyterlab');
 const none = { added: 0, removed: 0, changed: 0 };

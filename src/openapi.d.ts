@@ -1,9 +1,9 @@
 /**
  * The local REST API's types, generated from jupyterlab_modelarts_snapshot/openapi.json by `jlpm build:api`.
- * Do not edit: change the document and run it again.
+ * Do not edit: change jupyterlab_modelarts_snapshot/openapi.json and run it again.
  */
 export interface paths {
-  '/modelarts-snapshot/instance': {
+  '/modelarts-snapshot/readiness': {
     parameters: {
       query?: never;
       header?: never;
@@ -11,7 +11,7 @@ export interface paths {
       cookie?: never;
     };
     /** What the server knows about the instance it runs in. */
-    get: operations['getInstance'];
+    get: operations['getReadiness'];
     put?: never;
     post?: never;
     delete?: never;
@@ -20,7 +20,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/modelarts-snapshot/images': {
+  '/modelarts-snapshot/jobs': {
     parameters: {
       query?: never;
       header?: never;
@@ -28,17 +28,17 @@ export interface paths {
       cookie?: never;
     };
     /** This instance's saves, newest first, a page at a time. */
-    get: operations['listImages'];
+    get: operations['listJobs'];
     put?: never;
     /** Save this instance as an image. */
-    post: operations['saveImage'];
+    post: operations['startSave'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  '/modelarts-snapshot/images/{id}': {
+  '/modelarts-snapshot/jobs/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -46,7 +46,7 @@ export interface paths {
       cookie?: never;
     };
     /** One save. */
-    get: operations['getImage'];
+    get: operations['getJob'];
     put?: never;
     post?: never;
     delete?: never;
@@ -90,7 +90,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/modelarts-snapshot/images/{id}/manifest': {
+  '/modelarts-snapshot/jobs/{id}/manifest': {
     parameters: {
       query?: never;
       header?: never;
@@ -98,7 +98,7 @@ export interface paths {
       cookie?: never;
     };
     /** The manifest recorded when this image was saved. */
-    get: operations['getImageManifest'];
+    get: operations['getJobManifest'];
     put?: never;
     post?: never;
     delete?: never;
@@ -107,7 +107,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/modelarts-snapshot/images/{id}/changes': {
+  '/modelarts-snapshot/jobs/{id}/changes': {
     parameters: {
       query?: never;
       header?: never;
@@ -115,7 +115,7 @@ export interface paths {
       cookie?: never;
     };
     /** What this save added compared with its parent, and its lineage. */
-    get: operations['getImageChanges'];
+    get: operations['getJobChanges'];
     put?: never;
     post?: never;
     delete?: never;
@@ -124,7 +124,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/modelarts-snapshot/images/{id}/rebuild/{file}': {
+  '/modelarts-snapshot/jobs/{id}/rebuild/{file}': {
     parameters: {
       query?: never;
       header?: never;
@@ -190,8 +190,12 @@ export interface components {
       namespace: string;
       tag: string;
       description: string;
-      /** @description ModelArts' own status: INIT, CREATING, ACTIVE, CREATE_FAILED, ERROR or DELETED (also when ModelArts no longer has the image). */
-      status: string;
+      /**
+       * @description ModelArts' own status of the image (DELETED also when ModelArts no longer has it). x-finished lists the statuses that end a job, x-failed those that end it in failure; the server, CLI and front end read both from here.
+       * @enum {string}
+       */
+      status:
+        'INIT' | 'CREATING' | 'ACTIVE' | 'CREATE_FAILED' | 'ERROR' | 'DELETED';
       status_message: string;
       /** @description What `docker pull` takes. */
       swr_path: string | null;
@@ -211,22 +215,6 @@ export interface components {
       /** @description What this save added compared with its parent; null for saves made before manifests were recorded. */
       changes_summary: components['schemas']['ChangesSummary'] | null;
     };
-    Instance: {
-      notebook_id: string | null;
-      /** @description Where the instance ID came from: config, env:MODELARTS_NOTEBOOK_ID, env:INSTANCE_ID (set by ModelArts), base_url or hostname (notebook-<id>). */
-      notebook_id_source: string | null;
-      project_id: string | null;
-      /** @description Where the project ID came from: config, env:HUAWEICLOUD_SDK_PROJECT_ID, env:PROJECT_ID (set by ModelArts) or credentials:<source>. */
-      project_id_source: string | null;
-      region: string | null;
-      endpoint: string | null;
-      /** @description Where the credentials came from; never a secret. */
-      credentials: string | null;
-      /** @description The modelarts SDK session's user ID, sent as X-ModelArts-User-ID with each call. */
-      user_id: string | null;
-      ready: boolean;
-      problems: string[];
-    };
     /** @description Why the last status check of an unfinished save failed. */
     LastError: {
       message: string;
@@ -234,14 +222,6 @@ export interface components {
       at: string;
       /** @description ModelArts' X-Request-Id for the failed call, when it answered: what Huawei support asks for. */
       request_id: string | null;
-    };
-    /** @description One page of this instance's saves, newest first. */
-    ImagePage: {
-      images: components['schemas']['Job'][];
-      /** @description How many saves this instance has. */
-      total: number;
-      limit: number;
-      offset: number;
     };
     UpstreamError: components['schemas']['Error'] & {
       upstream_status: number | null;
@@ -333,6 +313,57 @@ export interface components {
     Changes: {
       [key: string]: unknown;
     };
+    /** @description Whether the server can save: what it knows about the instance it runs in (IDs and where they came from, endpoint, credentials) and what is missing. */
+    Readiness: {
+      notebook_id: string | null;
+      /** @description Where the instance ID came from: config, env:MODELARTS_NOTEBOOK_ID, env:INSTANCE_ID (set by ModelArts), base_url or hostname (notebook-<id>). */
+      notebook_id_source: string | null;
+      project_id: string | null;
+      /** @description Where the project ID came from: config, env:HUAWEICLOUD_SDK_PROJECT_ID, env:PROJECT_ID (set by ModelArts) or credentials:<source>. */
+      project_id_source: string | null;
+      region: string | null;
+      endpoint: string | null;
+      /** @description Where the credentials came from; never a secret. */
+      credentials: string | null;
+      /** @description The modelarts SDK session's user ID, sent as X-ModelArts-User-ID with each call. */
+      user_id: string | null;
+      ready: boolean;
+      problems: string[];
+    };
+    /** @description One page of this instance's jobs, newest first. */
+    JobPage: {
+      jobs: components['schemas']['Job'][];
+      /** @description How many saves this instance has. */
+      total: number;
+      limit: number;
+      offset: number;
+    };
+    /** @description One package in Changes: added and removed ones have version, changed ones old and new. */
+    PackageChange: {
+      /** @description The prefix of the Python or conda environment; empty for apt. */
+      env: string;
+      name: string;
+      version?: string;
+      old?: string;
+      new?: string;
+    };
+    /** @description What one package manager's part of Changes holds (Changes.pip, Changes.conda, Changes.apt). */
+    ManagerChanges: {
+      added: components['schemas']['PackageChange'][];
+      removed: components['schemas']['PackageChange'][];
+      changed: components['schemas']['PackageChange'][];
+    };
+    /** @description One save in a lineage (the lineage of GET manifest/now and GET jobs/{id}/changes), oldest first. */
+    LineageEntry: {
+      image_id: string | null;
+      /** @description name:tag */
+      label: string;
+      /** Format: date-time */
+      created_at: string;
+      swr_path: string | null;
+    } & {
+      [key: string]: unknown;
+    };
   };
   responses: {
     /** @description No Jupyter credentials (or no XSRF token with a cookie). */
@@ -352,7 +383,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  getInstance: {
+  getReadiness: {
     parameters: {
       query?: never;
       header?: never;
@@ -367,13 +398,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Instance'];
+          'application/json': components['schemas']['Readiness'];
         };
       };
       403: components['responses']['Forbidden'];
     };
   };
-  listImages: {
+  listJobs: {
     parameters: {
       query?: {
         /** @description How many saves to return (default 100). */
@@ -393,7 +424,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ImagePage'];
+          'application/json': components['schemas']['JobPage'];
         };
       };
       /** @description limit or offset is not a whole number in range. */
@@ -410,7 +441,7 @@ export interface operations {
       403: components['responses']['Forbidden'];
     };
   };
-  saveImage: {
+  startSave: {
     parameters: {
       query?: never;
       header?: never;
@@ -507,7 +538,7 @@ export interface operations {
       };
     };
   };
-  getImage: {
+  getJob: {
     parameters: {
       query?: never;
       header?: never;
@@ -687,7 +718,7 @@ export interface operations {
       };
     };
   };
-  getImageManifest: {
+  getJobManifest: {
     parameters: {
       query?: never;
       header?: never;
@@ -720,7 +751,7 @@ export interface operations {
       };
     };
   };
-  getImageChanges: {
+  getJobChanges: {
     parameters: {
       query?: never;
       header?: never;

@@ -1,61 +1,26 @@
-import { URLExt } from '@jupyterlab/coreutils';
-import { ServerConnection } from '@jupyterlab/services';
+/**
+ * What a save adds compared with its parent image, in words: a line for the history, and the
+ * Save dialog's view with the lists and the lineage.
+ */
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { getManifestNow } from './api';
 import { element } from './dom';
-import { requestAPI } from './request';
-import { IChangesSummary } from './tokens';
+import {
+  IChangesSummary,
+  ILineageEntry,
+  IManagerChanges,
+  IManifestNow
+} from './types';
+import { Manager, MANAGERS } from './vocabulary';
 
-/** The package managers a manifest knows, in the order they are shown. */
-const MANAGERS = ['pip', 'conda', 'apt'] as const;
-type Manager = (typeof MANAGERS)[number];
-
-interface IPackageChange {
-  env: string;
-  name: string;
-  version?: string;
-  old?: string;
-  new?: string;
-}
-
-type ManagerChanges = Record<'added' | 'removed' | 'changed', IPackageChange[]>;
-
-export interface ILineageEntry {
-  image_id: string | null;
-  label: string;
-  created_at: string;
-  swr_path: string | null;
-}
-
-/** `GET manifest/now`: the live environment compared with its parent image. */
-export interface IManifestNow {
-  changes: { parent: string } & Record<Manager, ManagerChanges>;
-  summary: IChangesSummary;
-  lineage: ILineageEntry[];
-  depth: number;
-  warn_depth: number;
-}
-
-export const REBUILD_FILES = [
-  'Dockerfile',
-  'requirements.txt',
-  'environment.yml'
-] as const;
-
-export function manifestNow(): Promise<IManifestNow> {
-  return requestAPI<IManifestNow>('manifest/now');
-}
-
-/** Where a rebuild file of a save downloads from (the page's cookie authenticates a GET). */
-export function rebuildUrl(imageId: string, file: string): string {
-  return URLExt.join(
-    ServerConnection.makeSettings().baseUrl,
-    'modelarts-snapshot/images',
-    encodeURIComponent(imageId),
-    'rebuild',
-    file
-  );
+/** One manager's part of the changes (an open object in openapi.json; see `IManagerChanges`). */
+function managerChanges(
+  changes: IManifestNow['changes'] | undefined,
+  manager: Manager
+): IManagerChanges | undefined {
+  return changes?.[manager] as IManagerChanges | undefined;
 }
 
 /**
@@ -78,7 +43,7 @@ export function changesText(
       );
     }
     if (counts.changed > 0) {
-      const examples = (changes?.[manager].changed ?? [])
+      const examples = (managerChanges(changes, manager)?.changed ?? [])
         .slice(0, 2)
         .map(item => `${item.name} ${item.old} → ${item.new}`)
         .join(', ');
@@ -114,7 +79,7 @@ export function changesText(
 export class ChangesView extends Widget {
   constructor(
     private readonly trans: TranslationBundle,
-    private readonly load: () => Promise<IManifestNow> = manifestNow
+    private readonly load: () => Promise<IManifestNow> = getManifestNow
   ) {
     super();
     this.addClass('jp-ModelArtsSnapshot-changes');
@@ -152,7 +117,10 @@ export class ChangesView extends Widget {
       )
     );
     for (const manager of MANAGERS) {
-      const part = now.changes[manager];
+      const part = managerChanges(now.changes, manager);
+      if (!part) {
+        continue;
+      }
       const rows = [
         ...part.added.map(item => `+ ${item.name} ${item.version}`),
         ...part.changed.map(item => `~ ${item.name} ${item.old} → ${item.new}`),
@@ -168,7 +136,7 @@ export class ChangesView extends Widget {
       }
     }
     const chain = [
-      ...now.lineage.slice(-3).map(entry => entry.label),
+      ...(now.lineage as ILineageEntry[]).slice(-3).map(entry => entry.label),
       trans.__('this save')
     ];
     const lineage = element(

@@ -9,8 +9,9 @@ import './dom-shims';
 import { nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { IPreflightAPI, PreflightView } from '../report';
-import { ICheck, IPreflightReport } from '../tokens';
+import { IPreflightAPI } from '../api';
+import { PreflightView } from '../preflight';
+import { ICheck, IPreflightReport } from '../types';
 
 const trans = nullTranslator.load('jupyterlab');
 

@@ -1,0 +1,215 @@
+/**
+ * Every call of the server extension's REST API (`{baseUrl}modelarts-snapshot/`), on the
+ * paths of `openapi.json`. An error answer arrives as a thrown `ApiError`; no answer at all
+ * as `ServerConnection.NetworkError`, or an `AbortError` after the timeout.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import type {
+  ICleanupResult,
+  IErrorBody,
+  IImageName,
+  IJob,
+  IJobPage,
+  IManifestNow,
+  IPreflightReport,
+  IReadiness,
+  ISaveRequest
+} from './types';
+import type { RebuildFile } from './vocabulary';
+
+/** Where the extension's REST API lives under the Jupyter server's base URL. */
+const ROOT = 'modelarts-snapshot';
+
+/** A request that gets no answer within this time counts as the server not answering. */
+const REQUEST_TIMEOUT_MS = 10000;
+
+/**
+ * An error answer of the REST API, with what its body says: the field the form can fix, the
+ * refusing check, the unfinished job, the missing parts, and ModelArts' request ID.
+ */
+export class ApiError extends ServerConnection.ResponseError {
+  constructor(response: Response, message: string, body?: IErrorBody) {
+    super(response, message);
+    this.status = response.status;
+    this.requestId = body?.request_id ?? null;
+    this.field = body?.field ?? null;
+    this.check = body?.check ?? null;
+    this.job = body?.job ?? null;
+    this.problems = body?.problems ?? [];
+  }
+
+  /** The HTTP status of the answer. */
+  readonly status: number;
+  /** ModelArts' request ID for the failed call, when ModelArts answered. */
+  readonly requestId: string | null;
+  /** The field of the request to fix (400, and a refused tag). */
+  readonly field: string | null;
+  /** The pre-flight check that refused the save (409). */
+  readonly check: string | null;
+  /** The unfinished save that refused a new one (409). */
+  readonly job: IJob | null;
+  /** What the server misses to save (412). */
+  readonly problems: string[];
+}
+
+/**
+ * JupyterLab has this front end, but the Jupyter server has no server extension to answer it:
+ * the extension's routes give the server's own 404 page instead of JSON.
+ */
+export class ServerExtensionMissing extends ApiError {}
+
+/** JupyterLab's language (`ITranslator.languageCode`), in which the server words its messages. */
+let pageLanguage = 'en';
+
+export function setPageLanguage(code: string): void {
+  pageLanguage = code;
+}
+
+/**
+ * Call the REST API.
+ *
+ * `ServerConnection.makeRequest` carries the token and the XSRF header; `Accept-Language`
+ * asks for the server's messages in the page's language.
+ */
+async function request<T>(
+  endPoint: string,
+  init: RequestInit = {},
+  timeoutMs?: number
+): Promise<T> {
+  const settings = ServerConnection.makeSettings();
+  const requestUrl = URLExt.join(settings.baseUrl, ROOT, endPoint);
+  // A paused server accepts the connection but never answers: give up after timeoutMs.
+  if (timeoutMs !== undefined && !init.signal) {
+    init = { ...init, signal: AbortSignal.timeout(timeoutMs) };
+  }
+  const headers = new Headers(init.headers);
+  if (!headers.has('Accept-Language')) {
+    headers.set('Accept-Language', pageLanguage);
+  }
+  init = { ...init, headers };
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(requestUrl, init, settings);
+  } catch (error) {
+    throw new ServerConnection.NetworkError(error as TypeError);
+  }
+  const text = await response.text();
+  let data: any = undefined;
+  if (text.length > 0) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // not JSON: not an answer of the extension
+    }
+  }
+  if (!response.ok) {
+    if (response.status === 404 && data === undefined) {
+      throw new ServerExtensionMissing(
+        response,
+        'The ModelArts snapshot server extension is not loaded.'
+      );
+    }
+    const body = data as IErrorBody | undefined;
+    throw new ApiError(
+      response,
+      body?.message ?? `${response.status} ${response.statusText}`,
+      body
+    );
+  }
+  return data as T;
+}
+
+/** `GET readiness`: whether this server can save, and what it knows about the instance. */
+export function getReadiness(): Promise<IReadiness> {
+  return request<IReadiness>('readiness', {}, REQUEST_TIMEOUT_MS);
+}
+
+/** `GET jobs`: the newest `limit` saves of this instance, newest first. */
+export function listJobs(limit: number): Promise<IJobPage> {
+  return request<IJobPage>(`jobs?limit=${limit}`, {}, REQUEST_TIMEOUT_MS);
+}
+
+/** `GET jobs/{id}`: one save, as the server last saw it. */
+export function getJob(id: string): Promise<IJob> {
+  return request<IJob>(
+    `jobs/${encodeURIComponent(id)}`,
+    {},
+    REQUEST_TIMEOUT_MS
+  );
+}
+
+/** `POST jobs`: start a save. */
+export function startSave(body: ISaveRequest): Promise<IJob> {
+  return request<IJob>('jobs', { method: 'POST', body: JSON.stringify(body) });
+}
+
+/** `POST preflight`: start (or join) the pre-flight report; `image` lets it check the tag. */
+export function startPreflight(image?: IImageName): Promise<IPreflightReport> {
+  return request<IPreflightReport>('preflight', {
+    method: 'POST',
+    body: image ? JSON.stringify(image) : ''
+  });
+}
+
+/** `GET preflight`: the last pre-flight report, running or done. */
+export function getPreflight(): Promise<IPreflightReport> {
+  return request<IPreflightReport>('preflight');
+}
+
+/** `POST preflight/cleanup`: empty these cache folders of the last report. */
+export function cleanCaches(paths: string[]): Promise<ICleanupResult> {
+  return request<ICleanupResult>('preflight/cleanup', {
+    method: 'POST',
+    body: JSON.stringify({ paths })
+  });
+}
+
+/** `GET manifest/now`: the live environment compared with its parent image. */
+export function getManifestNow(): Promise<IManifestNow> {
+  return request<IManifestNow>('manifest/now');
+}
+
+/**
+ * `GET jobs/{id}/rebuild/{file}`: where a rebuild file of a save downloads from (a link: the
+ * page's cookie authenticates a GET).
+ */
+export function rebuildUrl(jobId: string, file: RebuildFile): string {
+  return URLExt.join(
+    ServerConnection.makeSettings().baseUrl,
+    ROOT,
+    'jobs',
+    encodeURIComponent(jobId),
+    'rebuild',
+    file
+  );
+}
+
+/** The calls the jobs model makes: these in the product, a stand-in in unit tests. */
+export interface IJobsAPI {
+  readiness(): Promise<IReadiness>;
+  jobs(limit: number): Promise<IJobPage>;
+  job(id: string): Promise<IJob>;
+  save(request: ISaveRequest): Promise<IJob>;
+}
+
+export const jobsAPI: IJobsAPI = {
+  readiness: getReadiness,
+  jobs: listJobs,
+  job: getJob,
+  save: startSave
+};
+
+/** The calls the pre-flight view makes: these in the product, a stand-in in unit tests. */
+export interface IPreflightAPI {
+  start(image?: IImageName): Promise<IPreflightReport>;
+  latest(): Promise<IPreflightReport>;
+  cleanup(paths: string[]): Promise<ICleanupResult>;
+}
+
+export const preflightAPI: IPreflightAPI = {
+  start: startPreflight,
+  latest: getPreflight,
+  cleanup: cleanCaches
+};
