@@ -158,7 +158,7 @@ export function getPreflight(): Promise<IPreflightReport> {
   return request<IPreflightReport>('preflight');
 }
 
-/** `POST preflight/cleanup`: empty these cache folders of the last report. */
+/** `POST preflight/cleanup`: empty these cache folders of the last pre-flight report. */
 export function cleanCaches(paths: string[]): Promise<ICleanupResult> {
   return request<ICleanupResult>('preflight/cleanup', {
     method: 'POST',
