@@ -484,7 +484,7 @@ test.describe('In Chinese', () => {
         const locale = (language.settings as { locale?: string }).locale ?? '';
         const settings = services.serverSettings;
         const response = await fetch(
-          `${settings.baseUrl}modelarts-snapshot/images`,
+          `${settings.baseUrl}modelarts-snapshot/jobs`,
           {
             method: 'POST',
             headers: {
