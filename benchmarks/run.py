@@ -227,10 +227,10 @@ def api_benchmarks(quick: bool) -> dict[str, Any]:
         try:
             time.sleep(1)  # let the emulator bind
             job = server.api(
-                "POST", "images", json={"name": "bench", "namespace": "team", "tag": "v1"}
+                "POST", "jobs", json={"name": "bench", "namespace": "team", "tag": "v1"}
             ).json()
             return asyncio.run(
-                load_phases(server, emulator_url, f"/modelarts-snapshot/images/{job['id']}", quick)
+                load_phases(server, emulator_url, f"/modelarts-snapshot/jobs/{job['id']}", quick)
             )
         finally:
             server.stop()
@@ -281,7 +281,7 @@ def history_run(count: int, watch_loop: bool = False) -> dict[str, Any]:
         ).start()
         try:
             t0 = time.perf_counter()
-            first = server.api("GET", "images", params={"limit": HISTORY_PAGE})
+            first = server.api("GET", "jobs", params={"limit": HISTORY_PAGE})
             first_ms = (time.perf_counter() - t0) * 1000
             assert first.status_code == 200 and first.json()["total"] == count
             time.sleep(1)  # the start-up's own work is done
@@ -289,7 +289,7 @@ def history_run(count: int, watch_loop: bool = False) -> dict[str, Any]:
             timings: dict[str, list[float]] = {"page": [], "one": []}
             for _ in range(HISTORY_REQUESTS):
                 for kind, path, params in (
-                    ("page", "images", {"limit": HISTORY_PAGE}),
+                    ("page", "jobs", {"limit": HISTORY_PAGE}),
                     ("one", f"images/{random.choice(ids)}", {}),
                 ):
                     t0 = time.perf_counter()
@@ -489,7 +489,7 @@ def save_latency(server: JupyterServer, runs: int) -> list[float]:
     for run in range(runs):
         body = {"name": "bench-env", "namespace": "atelier-auto", "tag": f"v{run}-{time.time_ns()}"}
         t0 = time.perf_counter()
-        response = server.api("POST", "images", json=body)
+        response = server.api("POST", "jobs", json=body)
         times.append((time.perf_counter() - t0) * 1000)
         assert response.status_code == 201, response.text
         while server.api("GET", f"images/{response.json()['id']}").json()["status"] != "ACTIVE":

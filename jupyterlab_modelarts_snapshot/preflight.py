@@ -13,19 +13,30 @@ import contextlib
 import dataclasses
 import logging
 import os
-import re
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import cleanup
-from .exceptions import InvalidInput, NoReport
+from .client import ModelArtsClient
+from .config import ModelArtsSnapshot
+from .exceptions import (
+    CheckBlocked,
+    CredentialsRejected,
+    InvalidInput,
+    ModelArtsError,
+    NoReport,
+    SaveInProgress,
+    UpstreamError,
+)
 from .i18n import _
+from .identity import Identity
+from .kernels import KernelProbe
 from .models import (
+    CHECK_IDS,
     Check,
     CheckItem,
     CleanupResult,
@@ -35,11 +46,10 @@ from .models import (
     SizeEstimate,
     iso,
 )
-from .rules import RULES, check_field
+from .records import ManifestRecords
+from .rules import check_field, next_free_tag
 from .scan import Scan, ScanResult, mount_points, under
-
-if TYPE_CHECKING:
-    from .jobs import SnapshotService
+from .sizes import human_bytes
 
 log = logging.getLogger(__name__)
 
@@ -48,31 +58,7 @@ CACHE_WARN_BYTES = 1 * GIB
 SIZE_WARN_SHARE = 0.8
 # Checks taken again whenever a save starts; the others come from the last walk.
 CHEAP_CHECKS = ("instance", "tag")
-ORDER = ("instance", "tag", "size", "caches", "secrets", "layers", "processes", "kernels")
-
-
-def human_bytes(size: int) -> str:
-    """Bytes for people: 980 KB, 3.2 GB."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024:
-            return f"{value:.1f} {unit}" if unit != "B" else f"{size} B"
-        value /= 1024
-    return f"{value:.1f} TB"
-
-
-def next_free_tag(tag: str, taken: set[str]) -> str:
-    """The first of ``tag-2``, ``tag-3``, ... (or the next number after a ``-N`` already there)
-    that is not taken and fits the tag's length limit."""
-    numbered = re.fullmatch(r"(.+)-(\d{1,4})", tag)
-    base, number = (numbered.group(1), int(numbered.group(2)) + 1) if numbered else (tag, 2)
-    limit = RULES["tag"]["max_length"]
-    while True:
-        suffix = f"-{number}"
-        candidate = base[: limit - len(suffix)] + suffix
-        if candidate not in taken:
-            return candidate
-        number += 1
+ORDER = CHECK_IDS  # openapi.json lists the checks in the order a report shows them
 
 
 def stuck_processes(proc: str = "/proc") -> list[CheckItem]:
@@ -253,12 +239,17 @@ class Preflight:
 
     def __init__(
         self,
-        service: SnapshotService,
-        busy_kernels: Callable[[], list[CheckItem] | None] | None = None,
+        settings: ModelArtsSnapshot,
+        client: ModelArtsClient,
+        identity: Identity,
+        records: ManifestRecords,
+        kernels: KernelProbe,
     ) -> None:
-        self.service = service
-        self.settings = service.settings
-        self.busy_kernels = busy_kernels or (lambda: None)
+        self.settings = settings
+        self.client = client
+        self.identity = identity
+        self.records = records
+        self.kernels = kernels
         self.report: PreflightReport | None = None
         self._scan: Scan | None = None
         # The caches the latest report lists, as they were when it was made.
@@ -283,11 +274,11 @@ class Preflight:
         if self._walk is None or (self._walk.done() and not fresh):
             self._begin()
         checks = [
-            await self.service.instance_check(),
-            await self.service.tag_check(request),
+            await self.instance_check(),
+            await self.tag_check(request),
             processes_check(await asyncio.to_thread(stuck_processes)),
-            kernels_check(await asyncio.to_thread(self.busy_kernels)),
-            layers_check(await self.service.lineage_depth(), self.settings.lineage_warn_depth),
+            kernels_check(await asyncio.to_thread(self.kernels.busy)),
+            layers_check(await self.records.lineage_depth(), self.settings.lineage_warn_depth),
         ]
         assert self.report is not None
         self._merge(self.report, checks)
@@ -300,6 +291,118 @@ class Preflight:
             await asyncio.shield(self._walk)
         assert self.report is not None
         return self.report
+
+    async def instance_check(self) -> Check:
+        """ModelArts saves only a RUNNING instance: say so before asking it to."""
+        if not self.identity.notebook_id or not self.identity.project_id:
+            return Check(
+                "instance", "info", _("The instance could not be checked: it is not known yet.")
+            )
+        try:
+            notebook = await self.client.get_notebook(self.identity.notebook_id)
+        except ModelArtsError as error:
+            if error.notebook_gone:
+                return Check(
+                    "instance",
+                    "block",
+                    _(
+                        "ModelArts has no notebook instance {notebook} in project {project}: "
+                        "check MODELARTS_NOTEBOOK_ID and the project.",
+                        notebook=self.identity.notebook_id,
+                        project=self.settings.project_id,
+                    ),
+                )
+            if isinstance(error, CredentialsRejected):
+                raise
+            log.info("Could not read the instance status first (%s); saving anyway", error)
+            return Check(
+                "instance",
+                "info",
+                _("The instance status could not be read: {reason}", reason=error.message),
+            )
+        except UpstreamError as error:
+            log.info("Could not read the instance status first (%s); saving anyway", error)
+            return Check(
+                "instance",
+                "info",
+                _("The instance status could not be read: {reason}", reason=error.message),
+            )
+        status = str(notebook.get("status") or "")
+        if isinstance(notebook.get("image"), dict):
+            image = notebook["image"]
+            self.identity.running_image = {
+                key: image.get(key) for key in ("id", "name", "swr_path")
+            }
+        item = [CheckItem(kind="status", name=status)]
+        if status == "SNAPSHOTTING":
+            return Check(
+                "instance",
+                "block",
+                _(
+                    "ModelArts is already saving an image of this instance (started elsewhere). "
+                    "Wait until it ends."
+                ),
+                item,
+            )
+        if status and status != "RUNNING":
+            return Check(
+                "instance",
+                "block",
+                _(
+                    "The instance is {status}; ModelArts saves only a RUNNING instance. Start it "
+                    "and try again.",
+                    status=status,
+                ),
+                item,
+            )
+        return Check("instance", "ok", _("The instance is running."), item)
+
+    async def tag_check(self, request: SaveRequest | None) -> Check:
+        """Is ``name:tag`` already in the organization? ModelArts refuses a duplicate only
+        after the instance has paused, so find it first and propose the next free tag."""
+        if request is None or not request.tag:
+            return Check("tag", "info", _("Give a name, organization and tag to check the tag."))
+        try:
+            images = await self.client.list_saved_images(
+                request.name, namespace=request.namespace, workspace_id=request.workspace_id
+            )
+        except UpstreamError as error:
+            if isinstance(error, CredentialsRejected):
+                raise
+            return Check(
+                "tag",
+                "info",
+                _("Existing tags could not be listed: {reason}", reason=error.message),
+            )
+        taken = {
+            str(image.get("tag"))
+            for image in images
+            if image.get("name") == request.name and image.get("namespace") == request.namespace
+        }
+        label = f"{request.name}:{request.tag}"
+        if request.tag not in taken:
+            return Check(
+                "tag",
+                "ok",
+                _(
+                    "{label} is not taken in organization {namespace}.",
+                    label=label,
+                    namespace=request.namespace,
+                ),
+            )
+        proposed = next_free_tag(request.tag, taken)
+        return Check(
+            "tag",
+            "block",
+            _(
+                "Image {label} already exists in organization {namespace}, and ModelArts refuses "
+                "a duplicate tag. Use another tag, for example '{proposed}'.",
+                label=label,
+                namespace=request.namespace,
+                proposed=proposed,
+            ),
+            [CheckItem(kind="proposed-tag", name=proposed)],
+        )
 
     def _begin(self) -> None:
         limit = int(self.settings.image_size_limit_gb * GIB)
@@ -386,6 +489,27 @@ class Preflight:
         return next(
             (c for c in report.checks if c.level == "block" and c.id not in CHEAP_CHECKS), None
         )
+
+    async def refuse_blocked(self, request: SaveRequest) -> None:
+        """The cheap checks, taken now, and any block in the last full report (unless forced):
+        a save they refuse sends nothing to ModelArts."""
+        instance = await self.instance_check()
+        if instance.level == "block":
+            if any(item.name == "SNAPSHOTTING" for item in instance.items):
+                raise SaveInProgress(None, instance.message)
+            raise CheckBlocked("instance", instance.message)
+        tag = await self.tag_check(request)
+        if tag.level == "block":
+            raise CheckBlocked("tag", tag.message, field="tag")
+        blocked = None if request.force else self.blocking()
+        if blocked is not None:
+            raise CheckBlocked(
+                blocked.id,
+                _(
+                    '{message} To save anyway, send "force": true (CLI: --force).',
+                    message=blocked.message,
+                ),
+            )
 
     async def close(self) -> None:
         if self._scan is not None:

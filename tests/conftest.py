@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from jupyterlab_modelarts_snapshot.app import build_service
+from jupyterlab_modelarts_snapshot.service import build_service
 from jupyterlab_modelarts_snapshot.config import ModelArtsSnapshot
 from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_ACCESS_KEY,
@@ -24,7 +24,7 @@ from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_SECRET_KEY,
     DEMO_USER,
 )
-from jupyterlab_modelarts_snapshot.jobs import SnapshotService
+from jupyterlab_modelarts_snapshot.service import SaveService
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
@@ -167,7 +167,7 @@ def jp_server_config(state_dir: Path, modelarts_env: Emulator) -> dict[str, Any]
     }
 
 
-def service_for(state_dir: Path, **traits: Any) -> SnapshotService:
+def service_for(state_dir: Path, **traits: Any) -> SaveService:
     """The service the server extension and the CLI use, built in the test's process."""
     traits.setdefault("request_timeout", 2.0)
     traits.setdefault("poll_interval", POLL_INTERVAL)

@@ -83,7 +83,7 @@ def test_save_wait_reaches_active_then_status_and_list(
     assert status.returncode == 0
     assert "[ACTIVE]" in status.stdout and f"docker pull {job['swr_path']}" in status.stdout
     listing = run_cli(state_dir, "list", "--json")
-    assert [item["id"] for item in as_json(listing)["images"]] == [job["id"]]
+    assert [item["id"] for item in as_json(listing)["jobs"]] == [job["id"]]
     assert modelarts_env.count("create_image") == 1
 
 

@@ -27,7 +27,7 @@ def test_save_survives_sigstop_during_creating(
     server: JupyterServer, modelarts_env: Emulator
 ) -> None:
     modelarts_env.configure(init_seconds=0.5, creating_seconds=8.0)
-    created = server.api("POST", "images", json=GOOD)
+    created = server.api("POST", "jobs", json=GOOD)
     assert created.status_code == 201, created.text
     job_id = created.json()["id"]
     wait_until(lambda: server.api("GET", f"images/{job_id}").json()["status"] == "CREATING")
@@ -52,4 +52,4 @@ def test_save_survives_sigstop_during_creating(
     assert modelarts_env.count("create_image") == 1
     log = server.log()
     assert "Unexpected error" not in log and "Traceback" not in log
-    assert server.api("GET", "images").json()["images"][0]["status"] == "ACTIVE"
+    assert server.api("GET", "jobs").json()["jobs"][0]["status"] == "ACTIVE"

@@ -23,12 +23,12 @@ def server(modelarts_env: Emulator, tmp_path: Path, state_dir: Path) -> Iterator
 
 def test_save_survives_kill_and_restart(server: JupyterServer, modelarts_env: Emulator) -> None:
     modelarts_env.configure(creating_seconds=3.0)
-    created = server.api("POST", "images", json=GOOD)
+    created = server.api("POST", "jobs", json=GOOD)
     assert created.status_code == 201, created.text
     job_id = created.json()["id"]
     server.kill()
     server.start()
-    listed = server.api("GET", "images").json()["images"]
+    listed = server.api("GET", "jobs").json()["jobs"]
     assert [job["id"] for job in listed] == [job_id]
 
     def active() -> bool:
@@ -41,7 +41,7 @@ def test_save_survives_kill_and_restart(server: JupyterServer, modelarts_env: Em
 def test_corrupt_record_is_moved_aside_and_server_keeps_serving(
     server: JupyterServer, modelarts_env: Emulator, state_dir: Path
 ) -> None:
-    created = server.api("POST", "images", json=GOOD)
+    created = server.api("POST", "jobs", json=GOOD)
     job_id = created.json()["id"]
     wait_until(
         lambda: server.api("GET", f"images/{job_id}").json()["status"] == "ACTIVE", timeout=20
@@ -50,9 +50,9 @@ def test_corrupt_record_is_moved_aside_and_server_keeps_serving(
     broken = state_dir / "jobs" / "6b0f3c5e-1d2a-4c8b-9e7f-000000000001.json"
     broken.write_text('{"id": "6b0f3c5e-1d2a-4c8b-9e7f-0000')  # half-written
     server.start()
-    listed = server.api("GET", "images")
+    listed = server.api("GET", "jobs")
     assert listed.status_code == 200
-    assert [job["id"] for job in listed.json()["images"]] == [job_id]
+    assert [job["id"] for job in listed.json()["jobs"]] == [job_id]
     assert not broken.exists()
     assert list(broken.parent.glob(broken.name + ".corrupt-*"))
     assert "Moved aside unreadable job record" in server.log()
