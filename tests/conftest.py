@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 
-from jupyterlab_modelarts_snapshot.service import build_service
 from jupyterlab_modelarts_snapshot.config import ModelArtsSnapshot
 from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_ACCESS_KEY,
@@ -24,7 +23,7 @@ from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_SECRET_KEY,
     DEMO_USER,
 )
-from jupyterlab_modelarts_snapshot.service import SaveService
+from jupyterlab_modelarts_snapshot.service import SaveService, build_service
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 

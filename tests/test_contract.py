@@ -128,13 +128,13 @@ def test_every_error_has_one_http_status_and_exit_code() -> None:
 
 def test_status_vocabulary_comes_from_the_document() -> None:
     status = SCHEMAS["Job"]["properties"]["status"]
-    assert models.STATUSES == tuple(status["enum"])
-    assert models.FINISHED == set(status["x-finished"]) and models.FAILED == set(status["x-failed"])
+    assert tuple(status["enum"]) == models.STATUSES
+    assert set(status["x-finished"]) == models.FINISHED and set(status["x-failed"]) == models.FAILED
     # A failure ends a job; INIT and CREATING do not.
     assert models.FAILED < models.FINISHED < set(models.STATUSES)
     assert {"INIT", "CREATING"}.isdisjoint(models.FINISHED)
-    assert models.LEVELS == tuple(SCHEMAS["Check"]["properties"]["level"]["enum"])
-    assert preflight.ORDER == tuple(SCHEMAS["Check"]["properties"]["id"]["enum"])
+    assert tuple(SCHEMAS["Check"]["properties"]["level"]["enum"]) == models.LEVELS
+    assert tuple(SCHEMAS["Check"]["properties"]["id"]["enum"]) == preflight.ORDER
 
 
 def test_every_level_has_one_word_in_the_cli() -> None:
@@ -150,7 +150,7 @@ def test_rebuild_files_are_the_documents() -> None:
         if item["name"] == "file"
     )
     assert list(REBUILD_FILES) == parameter["schema"]["enum"]
-    assert cli.REBUILD_FORMATS == {word: name for name, word in REBUILD_FILES.items()}
+    assert {word: name for name, word in REBUILD_FILES.items()} == cli.REBUILD_FORMATS
 
 
 # Each list has one home: openapi.json (statuses, levels, check IDs) or rebuild.py (rebuild files).

@@ -21,8 +21,8 @@ from test_handlers import GOOD, call, wait_for_status
 from test_preflight import finished_report
 
 from jupyterlab_modelarts_snapshot import cleanup
-from jupyterlab_modelarts_snapshot.store import JobStore
 from jupyterlab_modelarts_snapshot.models import Job
+from jupyterlab_modelarts_snapshot.store import JobStore
 
 from conftest import Emulator, wait_until
 from server_process import JupyterServer
@@ -430,9 +430,7 @@ async def test_channel_credentials_reach_no_answer_file_or_log(
         code, answer = await call(jp_fetch, "GET", "jobs", job["id"], part)
         assert code == 200
         texts.append(json.dumps(answer))
-    response = await jp_fetch(
-        "modelarts-snapshot", "jobs", job["id"], "rebuild", "environment.yml"
-    )
+    response = await jp_fetch("modelarts-snapshot", "jobs", job["id"], "rebuild", "environment.yml")
     environment = response.body.decode()
     assert "  - https://conda.example.com/extra" in environment
     assert "  - newpkg=1.0" in environment

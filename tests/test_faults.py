@@ -22,8 +22,8 @@ from jupyterlab_modelarts_snapshot.client import (
     parse_retry_after,
 )
 from jupyterlab_modelarts_snapshot.follow import POLL_BACKOFF_CAP, poll_delay
-from jupyterlab_modelarts_snapshot.service import SaveService
 from jupyterlab_modelarts_snapshot.models import Job
+from jupyterlab_modelarts_snapshot.service import SaveService
 
 from conftest import Emulator, service_for
 from tcp_proxy import TcpProxy

@@ -17,8 +17,8 @@ from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_PROJECT_ID,
     DEMO_SECRET_KEY,
 )
-from jupyterlab_modelarts_snapshot.store import JobStore
 from jupyterlab_modelarts_snapshot.models import Job
+from jupyterlab_modelarts_snapshot.store import JobStore
 
 from conftest import POLL_INTERVAL, Emulator
 
