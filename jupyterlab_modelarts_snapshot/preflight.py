@@ -13,9 +13,6 @@ import contextlib
 import dataclasses
 import logging
 import os
-import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -48,7 +45,7 @@ from .models import (
 )
 from .records import ManifestRecords
 from .rules import check_field, next_free_tag
-from .scan import Scan, ScanResult, mount_points, under
+from .scan import Scan, ScanResult, mount_points
 from .sizes import human_bytes
 
 log = logging.getLogger(__name__)
@@ -559,109 +556,18 @@ class Preflight:
                     "modelarts-snapshot/preflight first, then clean what it lists."
                 ),
             )
-        listed = {item.path: item for item in caches.items}
-        unique = list(dict.fromkeys(paths))
-        opened = await asyncio.to_thread(self._open_listed, unique, listed)
-        cleaned = []
-        try:
-            for path in unique:
-                item = listed[path]
-                remaining = await asyncio.to_thread(self._clean_one, item, opened[path])
-                freed = max(0, (item.bytes or 0) - remaining[0])
-                cleaned.append(CheckItem(kind=item.kind, path=path, bytes=freed))
-                item.bytes, item.files = remaining
-                log.info("Cleaned cache %s (%s): %d bytes freed", path, item.kind, freed)
-        finally:
-            for descriptor in opened.values():
-                os.close(descriptor)
+        listed = {item.path: item for item in caches.items if item.path in self._pinned}
+        cleaned = await cleanup.clean_listed(
+            list(dict.fromkeys(paths)),
+            listed,
+            self._pinned,
+            cleanup.Where(
+                self.settings.scan_root, self.settings.work_dir, self.prune(),
+                self.settings.changes_since,
+            ),
+        )  # fmt: skip
         self._after_cleanup(report, caches, cleaned)
         return CleanupResult(cleaned=cleaned, freed_bytes=sum(c.bytes or 0 for c in cleaned))
-
-    def _open_listed(self, paths: list[str], listed: dict[str | None, CheckItem]) -> dict[str, int]:
-        """Refuse the whole request, before deleting anything, if one path is not a listed
-        cache, or no longer the folder the report listed; otherwise open each one."""
-        opened: dict[str, int] = {}
-        try:
-            for path in paths:
-                self._refuse_unlisted(path, listed)
-                pinned = self._pinned[path]
-                if cleanup.on_other_mount(pinned, self.settings.scan_root, self.prune()):
-                    raise InvalidInput(
-                        "paths",
-                        _(
-                            "'{path}' is on another mount than the container's own file "
-                            "system; mounts are never part of an image and are never cleaned. "
-                            "Nothing was deleted.",
-                            path=path[:200],
-                        ),
-                    )
-                try:
-                    opened[path] = cleanup.open_pinned(pinned)
-                except (cleanup.Changed, OSError):
-                    raise InvalidInput(
-                        "paths",
-                        _(
-                            "'{path}' is no longer the folder the report listed (a part of its "
-                            "path is now a link, or it was moved or replaced); run the "
-                            "pre-flight report again. Nothing was deleted.",
-                            path=path[:200],
-                        ),
-                    ) from None
-        except BaseException:
-            for descriptor in opened.values():
-                os.close(descriptor)
-            raise
-        return opened
-
-    def _refuse_unlisted(self, path: str, listed: dict[str | None, CheckItem]) -> None:
-        work_dir = os.path.abspath(self.settings.work_dir)
-        if under(os.path.abspath(path), work_dir):
-            raise InvalidInput(
-                "paths",
-                _(
-                    "'{path}' is in the work volume ({work_dir}), which is never part of an "
-                    "image and is never cleaned. Nothing was deleted.",
-                    path=path[:200],
-                    work_dir=work_dir,
-                ),
-            )
-        if path not in listed or path not in self._pinned:
-            raise InvalidInput(
-                "paths",
-                _(
-                    "'{path}' is not a cache listed by the latest pre-flight report; only "
-                    "those can be cleaned. Nothing was deleted.",
-                    path=path[:200],
-                ),
-            )
-
-    def _clean_one(self, item: CheckItem, descriptor: int) -> tuple[int, int]:
-        """Empty one open cache folder, with its tool's command where there is one; (bytes,
-        files) left. What the tool leaves of a pip cache (pip 23.2 does not know the http-v2
-        layout) is deleted the same safe way; conda's own cleanup is trusted."""
-        if cleanup.paused_before_delete is not None:
-            cleanup.paused_before_delete(item.path or "")
-        command = cleanup_command(item, descriptor)
-        tool_done = False
-        if command:
-            process = subprocess.run(
-                command[0],
-                env={**os.environ, **command[1]},
-                capture_output=True,
-                timeout=600,
-                check=False,
-                pass_fds=(descriptor,),
-            )
-            tool_done = process.returncode == 0
-            if not tool_done:
-                log.warning(
-                    "%s exited %d; deleting the cache's content", command[0][0], process.returncode
-                )
-        remaining = cleanup.measure(descriptor, self.settings.changes_since)
-        if remaining[0] and (not tool_done or item.kind != "conda-pkgs"):
-            cleanup.empty(descriptor)
-            remaining = cleanup.measure(descriptor, self.settings.changes_since)
-        return remaining
 
     def _after_cleanup(
         self, report: PreflightReport, caches: Check, cleaned: list[CheckItem]
@@ -685,21 +591,3 @@ class Preflight:
             (entry for entry in report.largest if entry.bytes), key=lambda e: -(e.bytes or 0)
         )
         self._merge(report, checks)
-
-
-def cleanup_command(item: CheckItem, descriptor: int) -> tuple[list[str], dict[str, str]] | None:
-    """The tool's own command that empties this cache, and its environment, if there is one.
-    The tool is given the open folder (``/proc/self/fd/N``), not its path, so that it works on
-    the folder that was checked even if the path is swapped meanwhile."""
-    assert item.path is not None
-    folder = f"/proc/self/fd/{descriptor}"
-    if not os.path.isdir(folder):
-        return None  # no /proc: the safe delete does it all
-    if item.kind == "pip":
-        return [sys.executable, "-m", "pip", "cache", "purge"], {"PIP_CACHE_DIR": folder}
-    if item.kind == "conda-pkgs":
-        beside = Path(item.path).parent / "bin" / "conda"
-        conda = str(beside) if beside.exists() else shutil.which("conda")
-        if conda:
-            return [conda, "clean", "--all", "--yes"], {"CONDA_PKGS_DIRS": folder}
-    return None
