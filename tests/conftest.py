@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -172,14 +171,3 @@ def service_for(state_dir: Path, **traits: Any) -> SaveService:
     traits.setdefault("poll_interval", POLL_INTERVAL)
     traits.setdefault("manifest_dir", str(state_dir.parent / "container-manifests"))
     return build_service(ModelArtsSnapshot(state_dir=str(state_dir), **traits))
-
-
-def wait_until(predicate: Any, timeout: float = 15.0, interval: float = 0.1) -> Any:
-    """Poll a synchronous predicate until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")

@@ -16,15 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import run_cli
-from test_handlers import GOOD, call, wait_for_status
-from test_preflight import finished_report
 
 from jupyterlab_modelarts_snapshot import cleanup
 from jupyterlab_modelarts_snapshot.models import Job
 from jupyterlab_modelarts_snapshot.store import JobStore
 
-from conftest import Emulator, wait_until
+from conftest import Emulator
+from helpers import GOOD, call, finished_report, run_cli, wait_for_status, wait_until
 from server_process import JupyterServer
 
 

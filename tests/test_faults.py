@@ -26,22 +26,20 @@ from jupyterlab_modelarts_snapshot.models import Job
 from jupyterlab_modelarts_snapshot.service import SaveService
 
 from conftest import Emulator, service_for
+from helpers import GOOD, wait_until_async
 from tcp_proxy import TcpProxy
-
-GOOD = {"name": "fault-env", "namespace": "atelier-auto", "tag": "v1"}
 
 
 async def follow(service: SaveService, job_id: str, timeout: float = 30) -> Job:
     """Run the real poller until the job ends."""
     service.follower.start_poller()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    async def ended() -> Job | None:
         job = await service.job(job_id)
         assert job is not None
-        if job.status in ("ACTIVE", "CREATE_FAILED", "ERROR"):
-            return job
-        await asyncio.sleep(0.1)
-    raise AssertionError("the save did not end")
+        return job if job.finished else None
+
+    return await wait_until_async(ended, timeout, what="the save ended")
 
 
 @given(

@@ -21,50 +21,7 @@ from jupyterlab_modelarts_snapshot.models import Job
 from jupyterlab_modelarts_snapshot.store import JobStore
 
 from conftest import POLL_INTERVAL, Emulator
-
-GOOD = {
-    "name": "pytorch-env",
-    "namespace": "atelier-auto",
-    "tag": "20261127",
-    "description": "from a test",
-}
-
-
-async def call(
-    jp_fetch: Any,
-    method: str,
-    *path: str,
-    body: Any = None,
-    raw: bytes | None = None,
-    params: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
-) -> tuple[int, dict[str, Any]]:
-    kwargs: dict[str, Any] = {
-        "method": method,
-        "params": params or {},
-        "headers": dict(headers or {}),
-    }
-    if method == "POST":
-        kwargs["body"] = raw if raw is not None else json.dumps(body)
-    try:
-        response = await jp_fetch("modelarts-snapshot", *path, **kwargs)
-    except HTTPClientError as error:
-        assert error.response is not None
-        return error.code, json.loads(error.response.body)
-    return response.code, json.loads(response.body)
-
-
-async def wait_for_status(
-    jp_fetch: Any, image_id: str, statuses: set[str], timeout: float = 15
-) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        code, job = await call(jp_fetch, "GET", "jobs", image_id)
-        assert code == 200
-        if job["status"] in statuses:
-            return job
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{image_id} never reached {statuses}")
+from helpers import GOOD, call, wait_for_status
 
 
 async def test_instance_reports_sources(jp_fetch: Any, modelarts_env: Emulator) -> None:

@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import SAVE, as_json, run_cli_command
-from test_handlers import GOOD, call, wait_for_status
-from test_preflight import finished_report
 
 from jupyterlab_modelarts_snapshot import i18n
 
 from conftest import Emulator
+from helpers import GOOD, SAVE, as_json, call, finished_report, run_cli_command, wait_for_status
 
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
 HAN = re.compile(r"[\u4e00-\u9fff]")

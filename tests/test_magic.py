@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
-from test_cli import as_json, run_cli
 
 from conftest import Emulator
+from helpers import as_json, run_cli
 
 
 @pytest.fixture

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import run_cli
-from test_handlers import GOOD, call
 from tornado.httpclient import HTTPClientError
 
 from jupyterlab_modelarts_snapshot.emulator.models import BUILT_IN_IMAGES
 
 from conftest import Emulator
+from helpers import GOOD, call, run_cli
 
 DPKG_BEFORE = """Package: curl
 Status: install ok installed

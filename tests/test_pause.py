@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Emulator, wait_until
+from conftest import Emulator
+from helpers import GOOD, wait_until
 from server_process import JupyterServer
-
-GOOD = {"name": "paused-env", "namespace": "atelier-auto", "tag": "v1"}
 
 
 @pytest.fixture
@@ -30,7 +29,7 @@ def test_save_survives_sigstop_during_creating(
     created = server.api("POST", "jobs", json=GOOD)
     assert created.status_code == 201, created.text
     job_id = created.json()["id"]
-    wait_until(lambda: server.api("GET", f"images/{job_id}").json()["status"] == "CREATING")
+    wait_until(lambda: server.api("GET", f"jobs/{job_id}").json()["status"] == "CREATING")
 
     assert server.process is not None
     os.kill(server.process.pid, signal.SIGSTOP)
@@ -43,7 +42,7 @@ def test_save_survives_sigstop_during_creating(
     statuses = []
 
     def active() -> bool:
-        status = server.api("GET", f"images/{job_id}").json()["status"]
+        status = server.api("GET", f"jobs/{job_id}").json()["status"]
         statuses.append(status)
         return status == "ACTIVE"
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import run_cli
 
 from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_ACCESS_KEY,
@@ -22,8 +21,7 @@ from jupyterlab_modelarts_snapshot.emulator import (
 )
 
 from conftest import Emulator, service_for
-
-GOOD = {"name": "sdk-env", "namespace": "atelier-auto", "tag": "v1"}
+from helpers import GOOD, run_cli
 
 
 @pytest.fixture

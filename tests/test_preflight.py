@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import SAVE, as_json, run_cli, run_cli_command
-from test_handlers import GOOD, call
 
 from conftest import Emulator
+from helpers import GOOD, SAVE, as_json, call, finished_report, run_cli, run_cli_command
 
 # Shaped like a Huawei Cloud key pair; made up, and must never appear in an answer or a log.
 ACCESS_KEY = "HPUAZ7QK3M9WX2TB5R8N"
@@ -105,18 +104,6 @@ def jp_server_config(jp_server_config: dict[str, Any], tree: Tree) -> dict[str, 
         scan_root=str(tree.root), work_dir=str(tree.work), changes_since=tree.since
     )
     return jp_server_config
-
-
-async def finished_report(jp_fetch: Any, body: Any = None) -> dict[str, Any]:
-    code, report = await call(jp_fetch, "POST", "preflight", body=body or {})
-    assert code == 202, report
-    deadline = time.monotonic() + 20
-    while report["state"] == "running":
-        assert time.monotonic() < deadline, "the report never finished"
-        await asyncio.sleep(0.05)
-        code, report = await call(jp_fetch, "GET", "preflight")
-        assert code == 200
-    return report
 
 
 def check(report: dict[str, Any], check_id: str) -> dict[str, Any]:

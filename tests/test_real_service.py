@@ -4,13 +4,11 @@ failing, and the request IDs Huawei support asks for."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
-from test_handlers import GOOD, call, wait_for_status
-
 from conftest import REQUEST_TIMEOUT, Emulator
+from helpers import GOOD, call, wait_for_status, wait_until_async
 
 
 async def test_a_lost_create_answer_is_found_and_followed(
@@ -76,12 +74,11 @@ async def test_a_job_that_cannot_be_checked_keeps_its_status_and_says_why(
         error_msg="No permission.",
     )  # fmt: skip
 
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    async def with_error() -> dict[str, Any] | None:
         _, stuck = await call(jp_fetch, "GET", "jobs", job["id"])
-        if stuck["last_error"]:
-            break
-        await asyncio.sleep(0.1)
+        return stuck if stuck["last_error"] else None
+
+    stuck = await wait_until_async(with_error, 10, what="a failed status check is recorded")
     assert stuck["status"] == "CREATING"
     assert "ModelArts.6407" in stuck["last_error"]["message"]
     assert len(stuck["last_error"]["request_id"]) == 32
@@ -92,12 +89,12 @@ async def test_a_job_that_cannot_be_checked_keeps_its_status_and_says_why(
     )
 
     modelarts_env.http.delete("/_emulator/faults").raise_for_status()
-    recovered = await wait_for_status(jp_fetch, job["id"], {"CREATING"})
-    deadline = time.monotonic() + 10
-    while recovered["last_error"] and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-        _, recovered = await call(jp_fetch, "GET", "jobs", job["id"])
-    assert recovered["last_error"] is None
+
+    async def recovered() -> dict[str, Any] | None:
+        _, job_now = await call(jp_fetch, "GET", "jobs", job["id"])
+        return None if job_now["last_error"] else job_now
+
+    assert (await wait_until_async(recovered, 10, what="last_error cleared"))["last_error"] is None
 
 
 async def test_failed_calls_carry_the_request_id(jp_fetch: Any, modelarts_env: Emulator) -> None:

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Emulator, wait_until
+from conftest import Emulator
+from helpers import GOOD, wait_until
 from server_process import JupyterServer
-
-GOOD = {"name": "restart-env", "namespace": "atelier-auto", "tag": "v1"}
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def test_save_survives_kill_and_restart(server: JupyterServer, modelarts_env: Em
     assert [job["id"] for job in listed] == [job_id]
 
     def active() -> bool:
-        return server.api("GET", f"images/{job_id}").json()["status"] == "ACTIVE"
+        return server.api("GET", f"jobs/{job_id}").json()["status"] == "ACTIVE"
 
     wait_until(active, timeout=20)
     assert modelarts_env.count("create_image") == 1
@@ -43,9 +42,7 @@ def test_corrupt_record_is_moved_aside_and_server_keeps_serving(
 ) -> None:
     created = server.api("POST", "jobs", json=GOOD)
     job_id = created.json()["id"]
-    wait_until(
-        lambda: server.api("GET", f"images/{job_id}").json()["status"] == "ACTIVE", timeout=20
-    )
+    wait_until(lambda: server.api("GET", f"jobs/{job_id}").json()["status"] == "ACTIVE", timeout=20)
     server.stop()
     broken = state_dir / "jobs" / "6b0f3c5e-1d2a-4c8b-9e7f-000000000001.json"
     broken.write_text('{"id": "6b0f3c5e-1d2a-4c8b-9e7f-0000')  # half-written

@@ -17,9 +17,9 @@ import pytest
 from jupyterlab_modelarts_snapshot.emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY
 
 from conftest import Emulator, service_for
+from helpers import GOOD
 from server_process import JupyterServer
 
-GOOD = {"name": "secure-env", "namespace": "atelier-auto", "tag": "v1"}
 ROUTES = [
     ("GET", "readiness"),
     ("GET", "jobs"),
