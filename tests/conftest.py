@@ -24,6 +24,8 @@ from jupyterlab_modelarts_snapshot.emulator import (
 )
 from jupyterlab_modelarts_snapshot.service import SaveService, build_service
 
+from server_process import JupyterServer
+
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 # What ModelArts sets in a notebook's environment.
@@ -171,3 +173,20 @@ def service_for(state_dir: Path, **traits: Any) -> SaveService:
     traits.setdefault("poll_interval", POLL_INTERVAL)
     traits.setdefault("manifest_dir", str(state_dir.parent / "container-manifests"))
     return build_service(ModelArtsSnapshot(state_dir=str(state_dir), **traits))
+
+
+@pytest.fixture
+def server_poll_interval() -> float:
+    """How often the ``server`` fixture's Jupyter server polls ModelArts (a module may override)."""
+    return 0.3
+
+
+@pytest.fixture
+def server(
+    modelarts_env: Emulator, tmp_path: Path, state_dir: Path, server_poll_interval: float
+) -> Iterator[JupyterServer]:
+    """A Jupyter server with the extension as its own process, wired to the emulator: for the
+    tests that stop, kill or reach it as a browser would."""
+    running = JupyterServer(tmp_path / "server", state_dir, poll_interval=server_poll_interval)
+    yield running.start()
+    running.stop()

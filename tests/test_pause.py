@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -16,10 +14,8 @@ from server_process import JupyterServer
 
 
 @pytest.fixture
-def server(modelarts_env: Emulator, tmp_path: Path, state_dir: Path) -> Iterator[JupyterServer]:
-    running = JupyterServer(tmp_path / "server", state_dir, poll_interval=0.5).start()
-    yield running
-    running.stop()
+def server_poll_interval() -> float:
+    return 0.5
 
 
 def test_save_survives_sigstop_during_creating(

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from conftest import Emulator
 from helpers import GOOD, wait_until
 from server_process import JupyterServer
-
-
-@pytest.fixture
-def server(modelarts_env: Emulator, tmp_path: Path, state_dir: Path) -> Iterator[JupyterServer]:
-    running = JupyterServer(tmp_path / "server", state_dir).start()
-    yield running
-    running.stop()
 
 
 def test_save_survives_kill_and_restart(server: JupyterServer, modelarts_env: Emulator) -> None:

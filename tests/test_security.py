@@ -7,7 +7,6 @@ import json
 import logging
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +25,6 @@ ROUTES = [
     ("POST", "jobs"),
     ("GET", "jobs/6b0f3c5e-1d2a-4c8b-9e7f-0a1b2c3d4e5f"),
 ]
-
-
-@pytest.fixture
-def server(modelarts_env: Emulator, tmp_path: Path, state_dir: Path) -> Iterator[JupyterServer]:
-    running = JupyterServer(tmp_path / "server", state_dir).start()
-    yield running
-    running.stop()
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
