@@ -227,10 +227,10 @@ def api_benchmarks(quick: bool) -> dict[str, Any]:
         try:
             time.sleep(1)  # let the emulator bind
             job = server.api(
-                "POST", "images", json={"name": "bench", "namespace": "team", "tag": "v1"}
+                "POST", "jobs", json={"name": "bench", "namespace": "team", "tag": "v1"}
             ).json()
             return asyncio.run(
-                load_phases(server, emulator_url, f"/modelarts-snapshot/images/{job['id']}", quick)
+                load_phases(server, emulator_url, f"/modelarts-snapshot/jobs/{job['id']}", quick)
             )
         finally:
             server.stop()
@@ -267,7 +267,7 @@ def write_history(state_dir: Path, count: int) -> list[str]:
 
 
 def history_run(count: int, watch_loop: bool = False) -> dict[str, Any]:
-    """Latency of a page of ``GET images`` and of ``GET images/{id}`` with ``count`` records.
+    """Latency of a page of ``GET jobs`` and of ``GET jobs/{id}`` with ``count`` records.
 
     With ``watch_loop``, asyncio's debug mode reports each callback that held the server's event
     loop for more than 5 ms while the requests ran (debug mode slows everything a little, so
@@ -281,7 +281,7 @@ def history_run(count: int, watch_loop: bool = False) -> dict[str, Any]:
         ).start()
         try:
             t0 = time.perf_counter()
-            first = server.api("GET", "images", params={"limit": HISTORY_PAGE})
+            first = server.api("GET", "jobs", params={"limit": HISTORY_PAGE})
             first_ms = (time.perf_counter() - t0) * 1000
             assert first.status_code == 200 and first.json()["total"] == count
             time.sleep(1)  # the start-up's own work is done
@@ -289,8 +289,8 @@ def history_run(count: int, watch_loop: bool = False) -> dict[str, Any]:
             timings: dict[str, list[float]] = {"page": [], "one": []}
             for _ in range(HISTORY_REQUESTS):
                 for kind, path, params in (
-                    ("page", "images", {"limit": HISTORY_PAGE}),
-                    ("one", f"images/{random.choice(ids)}", {}),
+                    ("page", "jobs", {"limit": HISTORY_PAGE}),
+                    ("one", f"jobs/{random.choice(ids)}", {}),
                 ):
                     t0 = time.perf_counter()
                     response = server.api("GET", path, params=params)
@@ -326,8 +326,8 @@ def history_benchmark() -> int:
     )
     small, large = runs[HISTORY_SIZES[0]], runs[HISTORY_SIZES[-1]]
     for kind, label in (
-        ("page_ms", f"GET images?limit={HISTORY_PAGE}"),
-        ("one_ms", "GET images/{id}"),
+        ("page_ms", f"GET jobs?limit={HISTORY_PAGE}"),
+        ("one_ms", "GET jobs/{id}"),
     ):
         ratio = large[kind]["p50"] / small[kind]["p50"]
         print(
@@ -484,15 +484,15 @@ def make_environment(root: Path) -> tuple[Path, Path]:
 
 
 def save_latency(server: JupyterServer, runs: int) -> list[float]:
-    """Milliseconds from POST images to its answer (create-image included), ``runs`` times."""
+    """Milliseconds from POST jobs to its answer (create-image included), ``runs`` times."""
     times = []
     for run in range(runs):
         body = {"name": "bench-env", "namespace": "atelier-auto", "tag": f"v{run}-{time.time_ns()}"}
         t0 = time.perf_counter()
-        response = server.api("POST", "images", json=body)
+        response = server.api("POST", "jobs", json=body)
         times.append((time.perf_counter() - t0) * 1000)
         assert response.status_code == 201, response.text
-        while server.api("GET", f"images/{response.json()['id']}").json()["status"] != "ACTIVE":
+        while server.api("GET", f"jobs/{response.json()['id']}").json()["status"] != "ACTIVE":
             time.sleep(0.2)
     return times
 
@@ -569,7 +569,7 @@ def manifest_benchmark() -> int:
         f"manifest of {distributions} Python distributions and {MANIFEST_DPKG} dpkg packages: "
         f"median {results['collect_s']['median']} s, max {results['collect_s']['max']} s "
         "(target < 3 s)\n"
-        f"POST images to its answer (create-image included), median of 5: "
+        f"POST jobs to its answer (create-image included), median of 5: "
         f"{results['save_ms_large']} ms with that environment, {results['save_ms_small']} ms "
         f"with an empty one: the manifest adds {results['added_ms']} ms (target < 3,000 ms)"
     )
@@ -607,9 +607,9 @@ def main() -> int:
 
     lat_i, lat_s = results["latency_images_id_ms"], results["latency_api_status_ms"]
     rows = [
-        ("GET images/{id}, 50 tabs @1/s: p50 / p99", f"{lat_i['p50']} / {lat_i['p99']} ms", "p99 < 10 ms"),
+        ("GET jobs/{id}, 50 tabs @1/s: p50 / p99", f"{lat_i['p50']} / {lat_i['p99']} ms", "p99 < 10 ms"),
         ("GET /api/status, same load: p50 / p99", f"{lat_s['p50']} / {lat_s['p99']} ms", "baseline"),
-        ("saturated throughput images/{id} : /api/status",
+        ("saturated throughput jobs/{id} : /api/status",
          f"{results['throughput_rps']['images_id']} : {results['throughput_rps']['api_status']} req/s = {results['throughput_rps']['ratio']}",
          ">= 0.8"),
         ("ModelArts image polls per minute, 1 tab / 50 tabs",

@@ -1,27 +1,16 @@
-"""The server extension: builds the service at load time, starts the poller, closes at stop."""
+"""The server extension: builds the service at load time, starts it with the server, closes it at
+stop. The service sees kernels through the server's own kernel manager."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 
-from .client import ModelArtsClient, open_http_client
 from .config import ModelArtsSnapshot
-from .credentials import CredentialChain
 from .handlers import HANDLERS
-from .jobs import JobStore, SnapshotService
-from .models import CheckItem
-
-
-def build_service(settings: ModelArtsSnapshot, base_url: str = "") -> SnapshotService:
-    """One HTTP client, credential chain, store and service: the same for server and CLI."""
-    http = open_http_client(settings)
-    credentials = CredentialChain(settings, http)
-    client = ModelArtsClient(settings, http, credentials)
-    return SnapshotService(settings, client, credentials, JobStore(settings.state_dir), base_url)
+from .kernels import ServerKernels
+from .service import SaveService, build_service
 
 
 class ModelArtsSnapshotApp(ExtensionApp):
@@ -30,13 +19,15 @@ class ModelArtsSnapshotApp(ExtensionApp):
 
     # None when the settings are not valid: the extension then serves nothing, and the front
     # end says that its server half is not loaded.
-    service: SnapshotService | None = None
+    service: SaveService | None = None
 
     def initialize_settings(self) -> None:
         try:
             settings = ModelArtsSnapshot(parent=self)
             self.service = build_service(
-                settings, self.serverapp.base_url if self.serverapp else ""
+                settings,
+                self.serverapp.base_url if self.serverapp else "",
+                ServerKernels(self.serverapp),
             )
         except Exception as error:
             if self.serverapp is not None and self.serverapp.reraise_server_extension_failures:
@@ -60,36 +51,12 @@ class ModelArtsSnapshotApp(ExtensionApp):
                 "doctor).",
                 ", ".join(f"c.ModelArtsSnapshot.{name}" for name in in_config),
             )
-        self.service.preflight.busy_kernels = self._busy_kernels
-        self.service.images.pythons = self._kernel_pythons
         self.log.info(
             "ModelArts snapshot: notebook %s (from %s), %s",
             self.service.notebook_id,
-            self.service.notebook_id_source,
+            self.service.identity.notebook_id_source,
             settings.describe(),
         )
-
-    def _busy_kernels(self) -> list[CheckItem] | None:
-        if self.serverapp is None:
-            return None
-        return [
-            CheckItem(kind="kernel", id=kernel["id"], name=kernel.get("name"))
-            for kernel in self.serverapp.kernel_manager.list_kernels()
-            if kernel.get("execution_state") == "busy"
-        ]
-
-    def _kernel_pythons(self) -> dict[str, list[str]]:
-        """Each kernelspec's Python, with the kernels that run on it (for the manifest)."""
-        pythons: dict[str, list[str]] = {}
-        manager = self.serverapp.kernel_spec_manager if self.serverapp else None
-        if manager is None:
-            return pythons
-        for name, spec in manager.get_all_specs().items():
-            argv = spec.get("spec", {}).get("argv") or []
-            python = shutil.which(argv[0]) if argv else None
-            if python and "python" in os.path.basename(python):
-                pythons.setdefault(python, []).append(name)
-        return pythons
 
     def initialize_handlers(self) -> None:
         if self.service is not None:
@@ -98,9 +65,9 @@ class ModelArtsSnapshotApp(ExtensionApp):
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         # Saves left unfinished by an earlier server are followed again right away.
         if self.service is not None:
-            self.service.start_poller()
-            # The environment as this container started, before anything else is installed.
-            self.service.start_records()
+            # Also records the environment as this container started, before anything else is
+            # installed.
+            self.service.start()
 
     async def stop_extension(self) -> None:
         if self.service is not None:

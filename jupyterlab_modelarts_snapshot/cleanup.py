@@ -10,13 +10,21 @@ left where they are, in every subfolder.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import os
+import shutil
 import stat
+import subprocess
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+from .exceptions import InvalidInput
+from .i18n import _
+from .models import CheckItem
 from .scan import under
 
 log = logging.getLogger(__name__)
@@ -164,3 +172,147 @@ def measure(descriptor: int, since: float) -> tuple[int, int]:
 
     _walk(descriptor, device, count)
     return totals[0], totals[1]
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a cleanup may act: the container's root and its mounts, and the work volume."""
+
+    scan_root: str
+    work_dir: str
+    mounts: list[str]  # every mount point and the work volume: never part of an image
+    changes_since: float  # what counts as added (for the bytes left)
+
+
+async def clean_listed(
+    paths: list[str],
+    listed: dict[str, CheckItem],
+    pins: dict[str, Pinned],
+    where: Where,
+) -> list[CheckItem]:
+    """Empty each of ``paths``, which must all be listed caches still as they were pinned; one
+    that is not refuses the whole request before anything is deleted. Each listed item is
+    updated with what is left; the result says what each cleaning freed."""
+    opened = await asyncio.to_thread(_open_listed, paths, listed, pins, where)
+    cleaned = []
+    try:
+        for path in paths:
+            item = listed[path]
+            remaining = await asyncio.to_thread(_clean_one, item, opened[path], where.changes_since)
+            freed = max(0, (item.bytes or 0) - remaining[0])
+            cleaned.append(CheckItem(kind=item.kind, path=path, bytes=freed))
+            item.bytes, item.files = remaining
+            log.info("Cleaned cache %s (%s): %d bytes freed", path, item.kind, freed)
+    finally:
+        for descriptor in opened.values():
+            os.close(descriptor)
+    return cleaned
+
+
+def _open_listed(
+    paths: list[str], listed: dict[str, CheckItem], pins: dict[str, Pinned], where: Where
+) -> dict[str, int]:
+    """Refuse the whole request, before deleting anything, if one path is not a listed
+    cache, or no longer the folder the report listed; otherwise open each one."""
+    opened: dict[str, int] = {}
+    try:
+        for path in paths:
+            _refuse_unlisted(path, listed, where)
+            pinned = pins[path]
+            if on_other_mount(pinned, where.scan_root, where.mounts):
+                raise InvalidInput(
+                    "paths",
+                    _(
+                        "'{path}' is on another mount than the container's own file "
+                        "system; mounts are never part of an image and are never cleaned. "
+                        "Nothing was deleted.",
+                        path=path[:200],
+                    ),
+                )
+            try:
+                opened[path] = open_pinned(pinned)
+            except (Changed, OSError):
+                raise InvalidInput(
+                    "paths",
+                    _(
+                        "'{path}' is no longer the folder the report listed (a part of its "
+                        "path is now a link, or it was moved or replaced); run the "
+                        "pre-flight report again. Nothing was deleted.",
+                        path=path[:200],
+                    ),
+                ) from None
+    except BaseException:
+        for descriptor in opened.values():
+            os.close(descriptor)
+        raise
+    return opened
+
+
+def _refuse_unlisted(path: str, listed: dict[str, CheckItem], where: Where) -> None:
+    work_dir = os.path.abspath(where.work_dir)
+    if under(os.path.abspath(path), work_dir):
+        raise InvalidInput(
+            "paths",
+            _(
+                "'{path}' is in the work volume ({work_dir}), which is never part of an "
+                "image and is never cleaned. Nothing was deleted.",
+                path=path[:200],
+                work_dir=work_dir,
+            ),
+        )
+    if path not in listed:
+        raise InvalidInput(
+            "paths",
+            _(
+                "'{path}' is not a cache listed by the latest pre-flight report; only "
+                "those can be cleaned. Nothing was deleted.",
+                path=path[:200],
+            ),
+        )
+
+
+def _clean_one(item: CheckItem, descriptor: int, since: float) -> tuple[int, int]:
+    """Empty one open cache folder, with its tool's command where there is one; (bytes,
+    files) left. What the tool leaves of a pip cache (pip 23.2 does not know the http-v2
+    layout) is deleted the same safe way; conda's own cleanup is trusted."""
+    if paused_before_delete is not None:
+        paused_before_delete(item.path or "")
+    command = cleanup_command(item, descriptor)
+    tool_done = False
+    if command:
+        process = subprocess.run(
+            command[0],
+            env={**os.environ, **command[1]},
+            capture_output=True,
+            timeout=600,
+            check=False,
+            pass_fds=(descriptor,),
+        )
+        tool_done = process.returncode == 0
+        if not tool_done:
+            log.warning(
+                "%s exited %d; deleting the cache's content", command[0][0], process.returncode
+            )
+    remaining = measure(descriptor, since)
+    if remaining[0] and (not tool_done or item.kind != "conda-pkgs"):
+        empty(descriptor)
+        remaining = measure(descriptor, since)
+    return remaining
+
+
+def cleanup_command(item: CheckItem, descriptor: int) -> tuple[list[str], dict[str, str]] | None:
+    """The tool's own command that empties this cache, and its environment, if there is one.
+    The tool is given the open folder (``/proc/self/fd/N``), not its path, so that it works on
+    the folder that was checked even if the path is swapped meanwhile."""
+    assert item.path is not None
+    folder = f"/proc/self/fd/{descriptor}"
+    if not os.path.isdir(folder):
+        return None  # no /proc: the safe delete does it all
+    if item.kind == "pip":
+        return [sys.executable, "-m", "pip", "cache", "purge"], {"PIP_CACHE_DIR": folder}
+    if item.kind == "conda-pkgs":
+        beside = Path(item.path).parent / "bin" / "conda"
+        conda = str(beside) if beside.exists() else shutil.which("conda")
+        if conda:
+            return [conda, "clean", "--all", "--yes"], {"CONDA_PKGS_DIRS": folder}
+    return None

@@ -15,12 +15,12 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from jupyter_core.application import JupyterApp
 
-from . import emulator, i18n, platform
-from .app import build_service
+from . import emulator, i18n, installer
 from .config import ModelArtsSnapshot
 from .exceptions import (
     EXIT_OK,
@@ -29,16 +29,16 @@ from .exceptions import (
     CheckBlocked,
     NotReady,
     SnapshotError,
-    UnknownImage,
+    UnknownJob,
     UpstreamError,
     outcome,
 )
 from .i18n import _, tr
-from .jobs import SnapshotService
-from .manifest import rebuild_file
-from .models import Check, Job, PreflightReport
-from .preflight import human_bytes
+from .models import LEVELS, Check, Job, PreflightReport
+from .rebuild import REBUILD_FILES, rebuild_file
 from .rules import validate_save_request
+from .service import SaveService, build_service
+from .sizes import human_bytes
 
 
 class _ConfigLoader(JupyterApp):
@@ -129,7 +129,9 @@ def save_body(args: argparse.Namespace) -> dict[str, str]:
 
 
 # Check levels and report states are codes in --json; in the text, words in the reader's language.
+# The levels are openapi.json's (models.LEVELS); tests/test_contract.py holds this table to them.
 LEVEL_WORDS = {"block": _("block"), "warn": _("warn"), "info": _("info"), "ok": _("ok")}
+assert set(LEVEL_WORDS) == set(LEVELS), "a check level has no word"
 STATE_WORDS = {"running": _("running"), "done": _("done"), "failed": _("failed")}
 
 
@@ -190,55 +192,36 @@ def _blocking(report: PreflightReport) -> Check | None:
     return next((check for check in report.checks if check.level == "block"), None)
 
 
-async def _preflight(service: SnapshotService, body: dict[str, Any] | None) -> PreflightReport:
-    service.preflight.busy_kernels = platform.busy_kernels
-    return await service.preflight.complete(body)
-
-
-async def _check(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
-    service = build_service(settings)
-    try:
-        given = {key: getattr(args, key) for key in ("name", "namespace", "tag")}
-        report = await _preflight(service, {k: v for k, v in given.items() if v} or None)
-    except SnapshotError as error:
-        return out.error(error)
-    finally:
-        await service.close()
+async def _preflight(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    given = {key: getattr(args, key) for key in ("name", "namespace", "tag")}
+    report = await service.finished_preflight({k: v for k, v in given.items() if v} or None)
     out.result(report.to_dict(), describe_report(report))
     return OUTCOMES[CheckBlocked].exit_code if _blocking(report) else EXIT_OK
 
 
-async def _clean(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
-    service = build_service(settings)
-    try:
-        report = await _preflight(service, None)
-        caches = report.check("caches")
-        listed = [item for item in (caches.items if caches else []) if item.bytes]
-        if not listed:
-            print(tr("No cache adds to the image: nothing to clean."))
-            return EXIT_OK
-        print(tr("These caches would go into the image; cleaning empties them:"))
-        for item in listed:
-            print(f"  {human_bytes(item.bytes or 0):>9}  {item.path}  ({item.kind})")
-        total = human_bytes(sum(item.bytes or 0 for item in listed))
-        if not args.yes:
-            question = tr("Empty them and free {size}? Nothing else is deleted. [y/N] ", size=total)
-            try:
-                answer = await asyncio.to_thread(input, question)
-            except EOFError:  # no terminal to answer: the answer is no
-                answer = ""
-            if answer.strip().lower() not in ("y", "yes"):
-                print(tr("Nothing was deleted."))
-                return EXIT_OK
-        result = await service.preflight.cleanup({"paths": [item.path for item in listed]})
-        print(
-            tr("Cleaned: the image will carry {size} less.", size=human_bytes(result.freed_bytes))
-        )
+async def _cleanup(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    report = await service.finished_preflight(None)
+    caches = report.check("caches")
+    listed = [item for item in (caches.items if caches else []) if item.bytes]
+    if not listed:
+        print(tr("No cache adds to the image: nothing to clean."))
         return EXIT_OK
-    except SnapshotError as error:
-        return out.error(error)
-    finally:
-        await service.close()
+    print(tr("These caches would go into the image; cleaning empties them:"))
+    for item in listed:
+        print(f"  {human_bytes(item.bytes or 0):>9}  {item.path}  ({item.kind})")
+    total = human_bytes(sum(item.bytes or 0 for item in listed))
+    if not args.yes:
+        question = tr("Empty them and free {size}? Nothing else is deleted. [y/N] ", size=total)
+        try:
+            answer = await asyncio.to_thread(input, question)
+        except EOFError:  # no terminal to answer: the answer is no
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print(tr("Nothing was deleted."))
+            return EXIT_OK
+    result = await service.clean_caches({"paths": [item.path for item in listed]})
+    print(tr("Cleaned: the image will carry {size} less.", size=human_bytes(result.freed_bytes)))
+    return EXIT_OK
 
 
 def describe_manifest(manifest: dict[str, Any]) -> str:
@@ -292,35 +275,28 @@ def describe_changes(changes: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-REBUILD_FORMATS = {
-    "dockerfile": "Dockerfile",
-    "requirements": "requirements.txt",
-    "conda": "environment.yml",
-}
+# The CLI's --format word for each rebuild file (rebuild.py has both).
+REBUILD_FORMATS = {word: name for name, word in REBUILD_FILES.items()}
 
 
-async def _manifest(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
-    service = build_service(settings)
-    try:
-        if args.id:
-            job = await service.job(args.id)
-            record = await asyncio.to_thread(service.images.of_image, args.id)
-            if job is None or record is None:
-                return out.error(
-                    UnknownImage(
-                        _(
-                            "No manifest is recorded for a save with ID '{id}'; 'list' shows the "
-                            "saves.",
-                            id=args.id,
-                        )
+async def _manifest(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    if args.id:
+        job = await service.job(args.id)
+        record = await service.records.of_image_async(args.id)
+        if job is None or record is None:
+            return out.error(
+                UnknownJob(
+                    _(
+                        "No manifest is recorded for a save with ID '{id}'; 'list' shows the "
+                        "saves.",
+                        id=args.id,
                     )
                 )
-            label = job.label
-        else:
-            record = await service.manifest_now()
-            label = "this-instance:now"
-    finally:
-        await service.close()
+            )
+        label = job.label
+    else:
+        record = await service.manifest_now()
+        label = "this-instance:now"
     if args.format in REBUILD_FORMATS:
         print(
             rebuild_file(
@@ -343,79 +319,60 @@ def _ended(job: Job) -> int:
     return EXIT_SAVE_FAILED if job.failed else EXIT_OK
 
 
-async def _save(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
-    service = build_service(settings)
-    try:
-        body: dict[str, Any] = save_body(args)
-        validate_save_request(body)  # bad input is refused at once, before the walk
-        # The pre-flight report first: what the image adds, and anything that refuses it.
-        report = await _preflight(service, body if args.tag else None)
-        if not out.as_json:
-            print(describe_report(report), file=sys.stderr)
-        if args.force:
-            body["force"] = True
-        job = await service.start_save(body)
-        if not out.as_json:
-            print(tr("Save started. The instance is paused while ModelArts saves it."))
-            print(describe_job(job))
-        if args.wait:
-            job = await service.wait(job.id)
-        if out.as_json:
-            out.result(job.to_dict(), "")
-        elif args.wait:
-            print(describe_job(job))
-        return _ended(job)
-    except SnapshotError as error:
-        return out.error(error)
-    finally:
-        await service.close()
+async def _save(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    body: dict[str, Any] = save_body(args)
+    validate_save_request(body)  # bad input is refused at once, before the walk
+    # The pre-flight report first: what the image adds, and anything that refuses it.
+    report = await service.finished_preflight(body if args.tag else None)
+    if not out.as_json:
+        print(describe_report(report), file=sys.stderr)
+    if args.force:
+        body["force"] = True
+    job = await service.start_save(body)
+    if not out.as_json:
+        print(tr("Save started. The instance is paused while ModelArts saves it."))
+        print(describe_job(job))
+    if args.wait:
+        job = await service.wait(job.id)
+    if out.as_json:
+        out.result(job.to_dict(), "")
+    elif args.wait:
+        print(describe_job(job))
+    return _ended(job)
 
 
-async def _status(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
-    service = build_service(settings)
-    try:
-        job = await service.job(args.id)
-        if job is None:
-            return out.error(
-                UnknownImage(
-                    _("No save with ID '{id}' is recorded here; 'list' shows them.", id=args.id)
-                )
-            )
-        if not job.finished:
-            try:
-                job = await service.refresh(job)
-            except UpstreamError as error:
-                print(
-                    tr("warning: showing the last known state: {message}", message=error.message),
-                    file=sys.stderr,
-                )
-                job = await service.job(args.id) or job  # now with last_error
-        out.result(job.to_dict(), describe_job(job))
-        return _ended(job)
-    finally:
-        await service.close()
-
-
-async def _list(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
-    service = build_service(settings)
-    try:
-        page = await service.history(args.limit, args.offset)
-        text = "\n".join(describe_job(job) for job in page.images) or tr(
-            "No saves recorded for this instance."
+async def _status(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    job = await service.job(args.id)
+    if job is None:
+        return out.error(
+            UnknownJob(_("No save with ID '{id}' is recorded here; 'list' shows them.", id=args.id))
         )
-        out.result(page.to_dict(), text)
-        return EXIT_OK
-    finally:
-        await service.close()
+    if not job.finished:
+        try:
+            job = await service.refresh(job)
+        except UpstreamError as error:
+            print(
+                tr("warning: showing the last known state: {message}", message=error.message),
+                file=sys.stderr,
+            )
+            job = await service.job(args.id) or job  # now with last_error
+    out.result(job.to_dict(), describe_job(job))
+    return _ended(job)
 
 
-async def _doctor(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
-    service = build_service(settings)
-    try:
-        info = await service.instance()
-    finally:
-        await service.close()
-    env = platform.platform_env()
+async def _list(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    page = await service.jobs(args.limit, args.offset)
+    text = "\n".join(describe_job(job) for job in page.jobs) or tr(
+        "No saves recorded for this instance."
+    )
+    out.result(page.to_dict(), text)
+    return EXIT_OK
+
+
+async def _doctor(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    settings = service.settings
+    info = await service.readiness()
+    env = installer.platform_env()
     unknown = tr("unknown")
 
     def source(value: str | None) -> str:
@@ -469,10 +426,10 @@ async def _doctor(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Ou
     return EXIT_OK if info.ready else OUTCOMES[NotReady].exit_code
 
 
-async def _install(args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output) -> int:
+async def _install(args: argparse.Namespace, out: Output) -> int:
     try:
-        python = platform.find_server_python(args.server_python)
-        requirement = args.source or platform.default_requirement()
+        python = installer.find_server_python(args.server_python)
+        requirement = args.source or installer.default_requirement()
         print(
             tr(
                 "Jupyter server: {url} on Python {version} ({executable})",
@@ -488,8 +445,8 @@ async def _install(args: argparse.Namespace, settings: ModelArtsSnapshot, out: O
                 site=python.user_site,
             )
         )
-        installed = platform.install(python, requirement)
-    except platform.InstallError as error:
+        installed = installer.install(python, requirement)
+    except installer.InstallError as error:
         print(tr("error: {message}", message=error.message), file=sys.stderr)
         return OUTCOMES[NotReady].exit_code
     print(tr("Installed: {names}", names=", ".join(installed)))
@@ -538,8 +495,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=tr("save although the pre-flight size check refuses it"),
     )
+    # "check" and "clean" are the names of 0.1, kept for one release (CHANGELOG).
     check = commands.add_parser(
-        "check", help=tr("the pre-flight report: what a save would add, and what could fail it")
+        "preflight",
+        aliases=["check"],
+        help=tr("the pre-flight report: what a save would add, and what could fail it"),
     )
     check.add_argument("--name", help=tr("image name, to check the tag"))
     check.add_argument("--namespace", help=tr("SWR organization, to check the tag"))
@@ -563,7 +523,9 @@ def build_parser() -> argparse.ArgumentParser:
             "text, json, or a rebuild file: dockerfile, requirements (pip), conda (environment.yml)"
         ),
     )
-    clean = commands.add_parser("clean", help=tr("empty the caches the pre-flight report lists"))
+    clean = commands.add_parser(
+        "cleanup", aliases=["clean"], help=tr("empty the caches the pre-flight report lists")
+    )
     clean.add_argument("--yes", action="store_true", help=tr("do not ask for a confirmation"))
     status = commands.add_parser("status", help=tr("show one save"))
     status.add_argument("id", help=tr("image ID printed by 'save' or 'list'"))
@@ -599,12 +561,30 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args([arg for arg in argv if arg not in config_args])
     if args.command == "emulator":
         return emulator.run(args)
+    out = Output(getattr(args, "json", False))
+    if args.command == "install":
+        return asyncio.run(_install(args, out))
     settings = load_settings(config_args)
-    commands = {
-        "save": _save, "status": _status, "list": _list, "doctor": _doctor, "install": _install,
-        "check": _check, "clean": _clean, "manifest": _manifest,
-    }  # fmt: skip
-    return asyncio.run(commands[args.command](args, settings, Output(getattr(args, "json", False))))
+    command = COMMANDS[ALIASES.get(args.command, args.command)]
+    return asyncio.run(_run(command, args, settings, out))
+
+
+async def _run(
+    command: Command, args: argparse.Namespace, settings: ModelArtsSnapshot, out: Output
+) -> int:
+    try:
+        async with build_service(settings) as service:
+            return await command(args, service, out)
+    except SnapshotError as error:
+        return out.error(error)
+
+
+Command = Callable[[argparse.Namespace, SaveService, Output], Awaitable[int]]
+COMMANDS: dict[str, Command] = {
+    "save": _save, "status": _status, "list": _list, "doctor": _doctor,
+    "preflight": _preflight, "cleanup": _cleanup, "manifest": _manifest,
+}  # fmt: skip
+ALIASES = {"check": "preflight", "clean": "cleanup"}
 
 
 if __name__ == "__main__":

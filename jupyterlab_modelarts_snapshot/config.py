@@ -221,8 +221,6 @@ class ModelArtsSnapshot(Configurable):
 
     @default("changes_since")
     def _default_changes_since(self) -> float:
-        from .scan import container_start
-
         try:
             return container_start()
         except (OSError, ValueError, StopIteration, IndexError):
@@ -274,3 +272,15 @@ class ModelArtsSnapshot(Configurable):
             "scan_timeout": self.scan_timeout,
             "report_reuse_seconds": self.report_reuse_seconds,
         }
+
+
+def container_start() -> float:
+    """When the container's process 1 started (epoch seconds): the moment changes count from."""
+    stat = Path("/proc/1/stat").read_text()
+    ticks = int(stat.rsplit(")", 1)[1].split()[19])
+    boot = next(
+        int(line.split()[1])
+        for line in Path("/proc/stat").read_text().splitlines()
+        if line.startswith("btime ")
+    )
+    return boot + ticks / os.sysconf("SC_CLK_TCK")

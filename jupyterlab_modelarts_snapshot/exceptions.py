@@ -38,7 +38,7 @@ class RequestTooLarge(SnapshotError):
     pass
 
 
-class UnknownImage(SnapshotError):
+class UnknownJob(SnapshotError):
     pass
 
 
@@ -209,7 +209,7 @@ OUTCOMES: dict[type[SnapshotError], Outcome] = {
     UpstreamError: Outcome(502, 5),
     UpstreamTimeout: Outcome(504, 6),
     UpstreamUnreachable: Outcome(504, 6),
-    UnknownImage: Outcome(404, 7),
+    UnknownJob: Outcome(404, 7),
     NoReport: Outcome(404, 7),
     CheckBlocked: Outcome(409, 8),
     NoRoom: Outcome(507, 9),

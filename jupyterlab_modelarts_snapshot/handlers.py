@@ -6,7 +6,6 @@ Handlers only translate: the service raises the errors of ``exceptions.py``, and
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -14,10 +13,9 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from . import i18n
-from .exceptions import InvalidInput, RequestTooLarge, SnapshotError, UnknownImage, outcome
+from .exceptions import InvalidInput, RequestTooLarge, SnapshotError, UnknownJob, outcome
 from .i18n import _
-from .jobs import SnapshotService
-from .manifest import REBUILD_FILES, rebuild_file
+from .service import SaveService
 
 MAX_BODY_BYTES = 64 * 1024
 NAMESPACE = "modelarts-snapshot"
@@ -27,8 +25,8 @@ PAGE_LIMIT_MAX = 500
 
 class SnapshotHandler(APIHandler):
     @property
-    def service(self) -> SnapshotService:
-        service: SnapshotService = self.settings["modelarts_snapshot_service"]
+    def service(self) -> SaveService:
+        service: SaveService = self.settings["modelarts_snapshot_service"]
         return service
 
     def reply(self, status: int, body: dict[str, Any]) -> None:
@@ -91,12 +89,12 @@ class SnapshotHandler(APIHandler):
         self.reply(status_code, {"message": reason})
 
 
-class InstanceHandler(SnapshotHandler):
+class ReadinessHandler(SnapshotHandler):
     SUPPORTED_METHODS = ("GET",)
 
     @web.authenticated
     async def get(self) -> None:
-        self.reply(200, (await self.service.instance()).to_dict())
+        self.reply(200, (await self.service.readiness()).to_dict())
 
 
 def _page_argument(handler: SnapshotHandler, name: str, default: int, maximum: int) -> int:
@@ -120,37 +118,47 @@ def _page_argument(handler: SnapshotHandler, name: str, default: int, maximum: i
     return int(text)
 
 
-class ImagesHandler(SnapshotHandler):
+class JobsHandler(SnapshotHandler):
     SUPPORTED_METHODS = ("GET", "POST")
 
     @web.authenticated
     async def get(self) -> None:
-        self.service.start_poller()
+        self.service.start()
         limit = _page_argument(self, "limit", PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX)
         offset = _page_argument(self, "offset", 0, 10**9)
-        self.reply(200, (await self.service.history(limit, offset)).to_dict())
+        self.reply(200, self.page_body((await self.service.jobs(limit, offset)).to_dict()))
+
+    def page_body(self, page: dict[str, Any]) -> dict[str, Any]:
+        return page
 
     @web.authenticated
     async def post(self) -> None:
         job = await self.service.start_save(self.json_body())
-        self.service.start_poller()
+        self.service.start()
         self.set_header("Location", self.request.path.rstrip("/") + "/" + job.id)
         self.reply(201, job.to_dict())
 
 
-class ImageHandler(SnapshotHandler):
+class OldImagesHandler(JobsHandler):
+    """``images``, the name of ``jobs`` in 0.1: its page also keeps the list as ``images``."""
+
+    def page_body(self, page: dict[str, Any]) -> dict[str, Any]:
+        return {**page, "images": page["jobs"]}
+
+
+class JobHandler(SnapshotHandler):
     SUPPORTED_METHODS = ("GET",)
 
     @web.authenticated
-    async def get(self, image_id: str) -> None:
-        self.service.start_poller()
-        job = await self.service.job(image_id)
+    async def get(self, job_id: str) -> None:
+        self.service.start()
+        job = await self.service.job(job_id)
         if job is None:
-            raise UnknownImage(
+            raise UnknownJob(
                 _(
                     "No save with ID '{id}' is known here. GET {path} lists them.",
-                    id=image_id[:80],
-                    path=NAMESPACE + "/images",
+                    id=job_id[:80],
+                    path=NAMESPACE + "/jobs",
                 )
             )
         self.reply(200, job.to_dict())
@@ -161,7 +169,7 @@ class PreflightHandler(SnapshotHandler):
 
     @web.authenticated
     async def get(self) -> None:
-        self.reply(200, self.service.preflight.latest().to_dict())
+        self.reply(200, self.service.latest_preflight().to_dict())
 
     @web.authenticated
     async def post(self) -> None:
@@ -170,7 +178,7 @@ class PreflightHandler(SnapshotHandler):
             raise InvalidInput(
                 "body", _("The body must be a JSON object with name, namespace and tag, or empty.")
             )
-        report = await self.service.preflight.start(body)
+        report = await self.service.start_preflight(body)
         self.reply(202, report.to_dict())
 
 
@@ -179,7 +187,7 @@ class CleanupHandler(SnapshotHandler):
 
     @web.authenticated
     async def post(self) -> None:
-        result = await self.service.preflight.cleanup(self.json_body())
+        result = await self.service.clean_caches(self.json_body())
         self.reply(200, result.to_dict())
 
 
@@ -191,50 +199,37 @@ class ManifestNowHandler(SnapshotHandler):
         self.reply(200, await self.service.manifest_now())
 
 
-class ImageRecordHandler(SnapshotHandler):
-    """A save's manifest, its changes since the parent, and the files that rebuild it."""
+class JobRecordHandler(SnapshotHandler):
+    """A job's manifest, its changes since the parent, and the files that rebuild its image."""
 
     SUPPORTED_METHODS = ("GET",)
 
     @web.authenticated
-    async def get(self, image_id: str, part: str, kind: str | None = None) -> None:
-        if kind is not None and kind not in REBUILD_FILES:
-            raise UnknownImage(
-                _(
-                    "There is no rebuild file '{kind}': ask for one of {files}.",
-                    kind=kind[:40],
-                    files=", ".join(REBUILD_FILES),
-                )
-            )
-        record = await asyncio.to_thread(self.service.images.of_image, image_id)
-        job = await self.service.job(image_id)
-        if record is None or job is None:
-            raise UnknownImage(
-                _(
-                    "No manifest is recorded for a save with ID '{id}': saves made before this "
-                    "version have none. GET {path} lists the saves.",
-                    id=image_id[:80],
-                    path=NAMESPACE + "/images",
-                )
-            )
+    async def get(self, job_id: str, part: str, kind: str | None = None) -> None:
         if part == "manifest":
-            self.reply(200, record["manifest"])
+            self.reply(200, await self.service.job_manifest(job_id))
         elif part == "changes":
-            self.reply(200, {**record["changes"], "lineage": record["lineage"]})
+            self.reply(200, await self.service.job_changes(job_id))
         else:
             assert kind is not None
-            text = rebuild_file(kind, record["manifest"], record["changes"], job.label)
+            text = await self.service.rebuild_file(job_id, kind)
             self.set_header("Content-Disposition", f'attachment; filename="{kind}"')
             self.finish(text, set_content_type="text/plain; charset=utf-8")
 
 
 HANDLERS = [
-    (rf"/{NAMESPACE}/instance", InstanceHandler),
-    (rf"/{NAMESPACE}/images", ImagesHandler),
-    (rf"/{NAMESPACE}/images/([^/]+)", ImageHandler),
-    (rf"/{NAMESPACE}/images/([^/]+)/(manifest|changes)", ImageRecordHandler),
-    (rf"/{NAMESPACE}/images/([^/]+)/(rebuild)/([^/]+)", ImageRecordHandler),
+    (rf"/{NAMESPACE}/readiness", ReadinessHandler),
+    (rf"/{NAMESPACE}/jobs", JobsHandler),
+    (rf"/{NAMESPACE}/jobs/([^/]+)", JobHandler),
+    (rf"/{NAMESPACE}/jobs/([^/]+)/(manifest|changes)", JobRecordHandler),
+    (rf"/{NAMESPACE}/jobs/([^/]+)/(rebuild)/([^/]+)", JobRecordHandler),
     (rf"/{NAMESPACE}/manifest/now", ManifestNowHandler),
     (rf"/{NAMESPACE}/preflight", PreflightHandler),
     (rf"/{NAMESPACE}/preflight/cleanup", CleanupHandler),
+    # The names of 0.1, kept for one release (CHANGELOG): instance and images.
+    (rf"/{NAMESPACE}/instance", ReadinessHandler),
+    (rf"/{NAMESPACE}/images", OldImagesHandler),
+    (rf"/{NAMESPACE}/images/([^/]+)", JobHandler),
+    (rf"/{NAMESPACE}/images/([^/]+)/(manifest|changes)", JobRecordHandler),
+    (rf"/{NAMESPACE}/images/([^/]+)/(rebuild)/([^/]+)", JobRecordHandler),
 ]

@@ -20,12 +20,11 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.display import Pretty, display
 
 from . import i18n
-from .app import build_service
 from .cli import build_parser, describe_job, load_settings, request_id_line, save_body
 from .exceptions import SnapshotError
 from .i18n import _, tr
-from .jobs import SnapshotService
 from .models import Job
+from .service import SaveService, build_service
 
 PAUSE_NOTE = _(
     "The instance pauses while ModelArts saves it; this output goes on by itself afterwards."
@@ -65,33 +64,27 @@ class SnapshotMagics(Magics):
         task.add_done_callback(self._tasks.discard)
 
     async def _save(self, args: Any, config_args: list[str], handle: Any) -> None:
-        service = build_service(load_settings(config_args))
         try:
-            job = await service.start_save(save_body(args))
-            await self._follow(service, job, handle)
+            async with build_service(load_settings(config_args)) as service:
+                job = await service.start_save(save_body(args))
+                await self._follow(service, job, handle)
         except SnapshotError as error:
             handle.update(Pretty(_error_text(error)))
-        finally:
-            await service.close()
 
     async def _status(self, args: Any, config_args: list[str], handle: Any) -> None:
-        service = build_service(load_settings(config_args))
-        try:
+        async with build_service(load_settings(config_args)) as service:
             job = await service.job(args.id)
             if job is None:
                 handle.update(Pretty(tr("No save with ID '{id}' is recorded here.", id=args.id)))
                 return
             await self._follow(service, job, handle)
-        finally:
-            await service.close()
 
-    async def _follow(self, service: SnapshotService, job: Job, handle: Any) -> None:
+    async def _follow(self, service: SaveService, job: Job, handle: Any) -> None:
         """Show the save, then each change, until it ends (polls survive the pause)."""
         handle.update(Pretty(_live_text(job)))
         while not job.finished:
             await asyncio.sleep(service.settings.poll_interval)
-            await service.poll_once(job)
-            job = await service.job(job.id) or job
+            job = await service.poll(job)
             handle.update(Pretty(_live_text(job)))
 
 

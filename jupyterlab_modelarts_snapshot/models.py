@@ -1,17 +1,25 @@
 """The contract between the server, the CLI and the browser: typed models of what the local API
-sends and receives, and the image status vocabulary.
+sends and receives.
 
-``openapi.json`` describes these same shapes for clients; ``tests/test_contract.py`` checks that
-the two agree, and the front end's types are generated from ``openapi.json``.
+``openapi.json`` describes these same shapes for clients and is the one source of their word
+lists (job statuses, check levels and IDs), read here; ``tests/test_contract.py`` checks that the
+models and the document agree, and the front end's types are generated from the document.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
+
+OPENAPI: dict[str, Any] = json.loads(
+    (Path(__file__).with_name("openapi.json")).read_text(encoding="utf-8")
+)
+_SCHEMAS = OPENAPI["components"]["schemas"]
 
 
 def iso(epoch_seconds: float) -> str:
@@ -24,10 +32,11 @@ def iso_now() -> str:
     return iso(time.time())
 
 
-# ModelArts' image statuses, and which of them end a save.
-STATUSES = ("INIT", "CREATING", "ACTIVE", "CREATE_FAILED", "ERROR", "DELETED")
-FINISHED = frozenset({"ACTIVE", "CREATE_FAILED", "ERROR", "DELETED"})
-FAILED = frozenset({"CREATE_FAILED", "ERROR"})
+# ModelArts' image statuses, which of them end a job, and which end it in failure.
+_STATUS = _SCHEMAS["Job"]["properties"]["status"]
+STATUSES: tuple[str, ...] = tuple(_STATUS["enum"])
+FINISHED = frozenset(_STATUS["x-finished"])
+FAILED = frozenset(_STATUS["x-failed"])
 
 
 @dataclass
@@ -102,8 +111,9 @@ class Job:
 
 
 @dataclass
-class InstanceReport:
-    """What the server knows about the instance it runs in (``GET instance``, ``doctor``)."""
+class Readiness:
+    """Whether the service can save: what it knows about the instance it runs in and what is
+    missing (``GET readiness``, ``doctor``)."""
 
     notebook_id: str | None
     notebook_id_source: str | None
@@ -122,7 +132,7 @@ class InstanceReport:
 
 @dataclass
 class SaveRequest:
-    """The body of ``POST images`` once checked (see ``rules.py``); absent fields are None."""
+    """The body of ``POST jobs`` once checked (see ``rules.py``); absent fields are None."""
 
     name: str
     namespace: str
@@ -140,10 +150,10 @@ class SaveRequest:
 
 
 @dataclass
-class ImagePage:
-    """``GET images``: one page of this instance's saves, newest first."""
+class JobPage:
+    """``GET jobs``: one page of this instance's jobs, newest first."""
 
-    images: list[Job]
+    jobs: list[Job]
     total: int
     limit: int
     offset: int
@@ -190,8 +200,9 @@ _NESTED: dict[str, type] = {
 }
 
 
-# Pre-flight check levels, from harmless to refusing the save.
-LEVELS = ("ok", "info", "warn", "block")
+# Pre-flight check levels, from harmless to refusing the save, and the checks in report order.
+LEVELS: tuple[str, ...] = tuple(_SCHEMAS["Check"]["properties"]["level"]["enum"])
+CHECK_IDS: tuple[str, ...] = tuple(_SCHEMAS["Check"]["properties"]["id"]["enum"])
 
 
 @dataclass

@@ -13,19 +13,27 @@ import contextlib
 import dataclasses
 import logging
 import os
-import re
-import shutil
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import cleanup
-from .exceptions import InvalidInput, NoReport
+from .client import ModelArtsClient
+from .config import ModelArtsSnapshot
+from .exceptions import (
+    CheckBlocked,
+    CredentialsRejected,
+    InvalidInput,
+    ModelArtsError,
+    NoReport,
+    SaveInProgress,
+    UpstreamError,
+)
 from .i18n import _
+from .identity import Identity
+from .kernels import KernelProbe
 from .models import (
+    CHECK_IDS,
     Check,
     CheckItem,
     CleanupResult,
@@ -35,11 +43,10 @@ from .models import (
     SizeEstimate,
     iso,
 )
-from .rules import RULES, check_field
-from .scan import Scan, ScanResult, mount_points, under
-
-if TYPE_CHECKING:
-    from .jobs import SnapshotService
+from .records import ManifestRecords
+from .rules import check_field, next_free_tag
+from .scan import Scan, ScanResult, mount_points
+from .sizes import human_bytes
 
 log = logging.getLogger(__name__)
 
@@ -48,31 +55,7 @@ CACHE_WARN_BYTES = 1 * GIB
 SIZE_WARN_SHARE = 0.8
 # Checks taken again whenever a save starts; the others come from the last walk.
 CHEAP_CHECKS = ("instance", "tag")
-ORDER = ("instance", "tag", "size", "caches", "secrets", "layers", "processes", "kernels")
-
-
-def human_bytes(size: int) -> str:
-    """Bytes for people: 980 KB, 3.2 GB."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024:
-            return f"{value:.1f} {unit}" if unit != "B" else f"{size} B"
-        value /= 1024
-    return f"{value:.1f} TB"
-
-
-def next_free_tag(tag: str, taken: set[str]) -> str:
-    """The first of ``tag-2``, ``tag-3``, ... (or the next number after a ``-N`` already there)
-    that is not taken and fits the tag's length limit."""
-    numbered = re.fullmatch(r"(.+)-(\d{1,4})", tag)
-    base, number = (numbered.group(1), int(numbered.group(2)) + 1) if numbered else (tag, 2)
-    limit = RULES["tag"]["max_length"]
-    while True:
-        suffix = f"-{number}"
-        candidate = base[: limit - len(suffix)] + suffix
-        if candidate not in taken:
-            return candidate
-        number += 1
+ORDER = CHECK_IDS  # openapi.json lists the checks in the order a report shows them
 
 
 def stuck_processes(proc: str = "/proc") -> list[CheckItem]:
@@ -253,12 +236,17 @@ class Preflight:
 
     def __init__(
         self,
-        service: SnapshotService,
-        busy_kernels: Callable[[], list[CheckItem] | None] | None = None,
+        settings: ModelArtsSnapshot,
+        client: ModelArtsClient,
+        identity: Identity,
+        records: ManifestRecords,
+        kernels: KernelProbe,
     ) -> None:
-        self.service = service
-        self.settings = service.settings
-        self.busy_kernels = busy_kernels or (lambda: None)
+        self.settings = settings
+        self.client = client
+        self.identity = identity
+        self.records = records
+        self.kernels = kernels
         self.report: PreflightReport | None = None
         self._scan: Scan | None = None
         # The caches the latest report lists, as they were when it was made.
@@ -283,11 +271,11 @@ class Preflight:
         if self._walk is None or (self._walk.done() and not fresh):
             self._begin()
         checks = [
-            await self.service.instance_check(),
-            await self.service.tag_check(request),
+            await self.instance_check(),
+            await self.tag_check(request),
             processes_check(await asyncio.to_thread(stuck_processes)),
-            kernels_check(await asyncio.to_thread(self.busy_kernels)),
-            layers_check(await self.service.lineage_depth(), self.settings.lineage_warn_depth),
+            kernels_check(await asyncio.to_thread(self.kernels.busy)),
+            layers_check(await self.records.lineage_depth(), self.settings.lineage_warn_depth),
         ]
         assert self.report is not None
         self._merge(self.report, checks)
@@ -300,6 +288,118 @@ class Preflight:
             await asyncio.shield(self._walk)
         assert self.report is not None
         return self.report
+
+    async def instance_check(self) -> Check:
+        """ModelArts saves only a RUNNING instance: say so before asking it to."""
+        if not self.identity.notebook_id or not self.identity.project_id:
+            return Check(
+                "instance", "info", _("The instance could not be checked: it is not known yet.")
+            )
+        try:
+            notebook = await self.client.get_notebook(self.identity.notebook_id)
+        except ModelArtsError as error:
+            if error.notebook_gone:
+                return Check(
+                    "instance",
+                    "block",
+                    _(
+                        "ModelArts has no notebook instance {notebook} in project {project}: "
+                        "check MODELARTS_NOTEBOOK_ID and the project.",
+                        notebook=self.identity.notebook_id,
+                        project=self.settings.project_id,
+                    ),
+                )
+            if isinstance(error, CredentialsRejected):
+                raise
+            log.info("Could not read the instance status first (%s); saving anyway", error)
+            return Check(
+                "instance",
+                "info",
+                _("The instance status could not be read: {reason}", reason=error.message),
+            )
+        except UpstreamError as error:
+            log.info("Could not read the instance status first (%s); saving anyway", error)
+            return Check(
+                "instance",
+                "info",
+                _("The instance status could not be read: {reason}", reason=error.message),
+            )
+        status = str(notebook.get("status") or "")
+        if isinstance(notebook.get("image"), dict):
+            image = notebook["image"]
+            self.identity.running_image = {
+                key: image.get(key) for key in ("id", "name", "swr_path")
+            }
+        item = [CheckItem(kind="status", name=status)]
+        if status == "SNAPSHOTTING":
+            return Check(
+                "instance",
+                "block",
+                _(
+                    "ModelArts is already saving an image of this instance (started elsewhere). "
+                    "Wait until it ends."
+                ),
+                item,
+            )
+        if status and status != "RUNNING":
+            return Check(
+                "instance",
+                "block",
+                _(
+                    "The instance is {status}; ModelArts saves only a RUNNING instance. Start it "
+                    "and try again.",
+                    status=status,
+                ),
+                item,
+            )
+        return Check("instance", "ok", _("The instance is running."), item)
+
+    async def tag_check(self, request: SaveRequest | None) -> Check:
+        """Is ``name:tag`` already in the organization? ModelArts refuses a duplicate only
+        after the instance has paused, so find it first and propose the next free tag."""
+        if request is None or not request.tag:
+            return Check("tag", "info", _("Give a name, organization and tag to check the tag."))
+        try:
+            images = await self.client.list_saved_images(
+                request.name, namespace=request.namespace, workspace_id=request.workspace_id
+            )
+        except UpstreamError as error:
+            if isinstance(error, CredentialsRejected):
+                raise
+            return Check(
+                "tag",
+                "info",
+                _("Existing tags could not be listed: {reason}", reason=error.message),
+            )
+        taken = {
+            str(image.get("tag"))
+            for image in images
+            if image.get("name") == request.name and image.get("namespace") == request.namespace
+        }
+        label = f"{request.name}:{request.tag}"
+        if request.tag not in taken:
+            return Check(
+                "tag",
+                "ok",
+                _(
+                    "{label} is not taken in organization {namespace}.",
+                    label=label,
+                    namespace=request.namespace,
+                ),
+            )
+        proposed = next_free_tag(request.tag, taken)
+        return Check(
+            "tag",
+            "block",
+            _(
+                "Image {label} already exists in organization {namespace}, and ModelArts refuses "
+                "a duplicate tag. Use another tag, for example '{proposed}'.",
+                label=label,
+                namespace=request.namespace,
+                proposed=proposed,
+            ),
+            [CheckItem(kind="proposed-tag", name=proposed)],
+        )
 
     def _begin(self) -> None:
         limit = int(self.settings.image_size_limit_gb * GIB)
@@ -387,6 +487,27 @@ class Preflight:
             (c for c in report.checks if c.level == "block" and c.id not in CHEAP_CHECKS), None
         )
 
+    async def refuse_blocked(self, request: SaveRequest) -> None:
+        """The cheap checks, taken now, and any block in the last full report (unless forced):
+        a save they refuse sends nothing to ModelArts."""
+        instance = await self.instance_check()
+        if instance.level == "block":
+            if any(item.name == "SNAPSHOTTING" for item in instance.items):
+                raise SaveInProgress(None, instance.message)
+            raise CheckBlocked("instance", instance.message)
+        tag = await self.tag_check(request)
+        if tag.level == "block":
+            raise CheckBlocked("tag", tag.message, field="tag")
+        blocked = None if request.force else self.blocking()
+        if blocked is not None:
+            raise CheckBlocked(
+                blocked.id,
+                _(
+                    '{message} To save anyway, send "force": true (CLI: --force).',
+                    message=blocked.message,
+                ),
+            )
+
     async def close(self) -> None:
         if self._scan is not None:
             self._scan.stop()
@@ -435,109 +556,18 @@ class Preflight:
                     "modelarts-snapshot/preflight first, then clean what it lists."
                 ),
             )
-        listed = {item.path: item for item in caches.items}
-        unique = list(dict.fromkeys(paths))
-        opened = await asyncio.to_thread(self._open_listed, unique, listed)
-        cleaned = []
-        try:
-            for path in unique:
-                item = listed[path]
-                remaining = await asyncio.to_thread(self._clean_one, item, opened[path])
-                freed = max(0, (item.bytes or 0) - remaining[0])
-                cleaned.append(CheckItem(kind=item.kind, path=path, bytes=freed))
-                item.bytes, item.files = remaining
-                log.info("Cleaned cache %s (%s): %d bytes freed", path, item.kind, freed)
-        finally:
-            for descriptor in opened.values():
-                os.close(descriptor)
+        listed = {item.path: item for item in caches.items if item.path in self._pinned}
+        cleaned = await cleanup.clean_listed(
+            list(dict.fromkeys(paths)),
+            listed,
+            self._pinned,
+            cleanup.Where(
+                self.settings.scan_root, self.settings.work_dir, self.prune(),
+                self.settings.changes_since,
+            ),
+        )  # fmt: skip
         self._after_cleanup(report, caches, cleaned)
         return CleanupResult(cleaned=cleaned, freed_bytes=sum(c.bytes or 0 for c in cleaned))
-
-    def _open_listed(self, paths: list[str], listed: dict[str | None, CheckItem]) -> dict[str, int]:
-        """Refuse the whole request, before deleting anything, if one path is not a listed
-        cache, or no longer the folder the report listed; otherwise open each one."""
-        opened: dict[str, int] = {}
-        try:
-            for path in paths:
-                self._refuse_unlisted(path, listed)
-                pinned = self._pinned[path]
-                if cleanup.on_other_mount(pinned, self.settings.scan_root, self.prune()):
-                    raise InvalidInput(
-                        "paths",
-                        _(
-                            "'{path}' is on another mount than the container's own file "
-                            "system; mounts are never part of an image and are never cleaned. "
-                            "Nothing was deleted.",
-                            path=path[:200],
-                        ),
-                    )
-                try:
-                    opened[path] = cleanup.open_pinned(pinned)
-                except (cleanup.Changed, OSError):
-                    raise InvalidInput(
-                        "paths",
-                        _(
-                            "'{path}' is no longer the folder the report listed (a part of its "
-                            "path is now a link, or it was moved or replaced); run the "
-                            "pre-flight report again. Nothing was deleted.",
-                            path=path[:200],
-                        ),
-                    ) from None
-        except BaseException:
-            for descriptor in opened.values():
-                os.close(descriptor)
-            raise
-        return opened
-
-    def _refuse_unlisted(self, path: str, listed: dict[str | None, CheckItem]) -> None:
-        work_dir = os.path.abspath(self.settings.work_dir)
-        if under(os.path.abspath(path), work_dir):
-            raise InvalidInput(
-                "paths",
-                _(
-                    "'{path}' is in the work volume ({work_dir}), which is never part of an "
-                    "image and is never cleaned. Nothing was deleted.",
-                    path=path[:200],
-                    work_dir=work_dir,
-                ),
-            )
-        if path not in listed or path not in self._pinned:
-            raise InvalidInput(
-                "paths",
-                _(
-                    "'{path}' is not a cache listed by the latest pre-flight report; only "
-                    "those can be cleaned. Nothing was deleted.",
-                    path=path[:200],
-                ),
-            )
-
-    def _clean_one(self, item: CheckItem, descriptor: int) -> tuple[int, int]:
-        """Empty one open cache folder, with its tool's command where there is one; (bytes,
-        files) left. What the tool leaves of a pip cache (pip 23.2 does not know the http-v2
-        layout) is deleted the same safe way; conda's own cleanup is trusted."""
-        if cleanup.paused_before_delete is not None:
-            cleanup.paused_before_delete(item.path or "")
-        command = cleanup_command(item, descriptor)
-        tool_done = False
-        if command:
-            process = subprocess.run(
-                command[0],
-                env={**os.environ, **command[1]},
-                capture_output=True,
-                timeout=600,
-                check=False,
-                pass_fds=(descriptor,),
-            )
-            tool_done = process.returncode == 0
-            if not tool_done:
-                log.warning(
-                    "%s exited %d; deleting the cache's content", command[0][0], process.returncode
-                )
-        remaining = cleanup.measure(descriptor, self.settings.changes_since)
-        if remaining[0] and (not tool_done or item.kind != "conda-pkgs"):
-            cleanup.empty(descriptor)
-            remaining = cleanup.measure(descriptor, self.settings.changes_since)
-        return remaining
 
     def _after_cleanup(
         self, report: PreflightReport, caches: Check, cleaned: list[CheckItem]
@@ -561,21 +591,3 @@ class Preflight:
             (entry for entry in report.largest if entry.bytes), key=lambda e: -(e.bytes or 0)
         )
         self._merge(report, checks)
-
-
-def cleanup_command(item: CheckItem, descriptor: int) -> tuple[list[str], dict[str, str]] | None:
-    """The tool's own command that empties this cache, and its environment, if there is one.
-    The tool is given the open folder (``/proc/self/fd/N``), not its path, so that it works on
-    the folder that was checked even if the path is swapped meanwhile."""
-    assert item.path is not None
-    folder = f"/proc/self/fd/{descriptor}"
-    if not os.path.isdir(folder):
-        return None  # no /proc: the safe delete does it all
-    if item.kind == "pip":
-        return [sys.executable, "-m", "pip", "cache", "purge"], {"PIP_CACHE_DIR": folder}
-    if item.kind == "conda-pkgs":
-        beside = Path(item.path).parent / "bin" / "conda"
-        conda = str(beside) if beside.exists() else shutil.which("conda")
-        if conda:
-            return [conda, "clean", "--all", "--yes"], {"CONDA_PKGS_DIRS": folder}
-    return None

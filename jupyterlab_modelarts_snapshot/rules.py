@@ -118,3 +118,17 @@ def canonical_id(image_id: str) -> str:
 
 def _shorten(value: str, limit: int = 40) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def next_free_tag(tag: str, taken: set[str]) -> str:
+    """The first of ``tag-2``, ``tag-3``, ... (or the next number after a ``-N`` already there)
+    that is not taken and fits the tag's length limit."""
+    numbered = re.fullmatch(r"(.+)-(\d{1,4})", tag)
+    base, number = (numbered.group(1), int(numbered.group(2)) + 1) if numbered else (tag, 2)
+    limit = RULES["tag"]["max_length"]
+    while True:
+        suffix = f"-{number}"
+        candidate = base[: limit - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+        number += 1

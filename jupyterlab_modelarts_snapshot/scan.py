@@ -19,7 +19,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .i18n import _
 from .models import CheckItem
@@ -100,18 +99,6 @@ SECRET_IN_DIR = {
     (".docker", "config.json"): "docker-config",
     (".kube", "config"): "kube-config",
 }
-
-
-def container_start() -> float:
-    """When the container's process 1 started (epoch seconds): the moment changes count from."""
-    stat = Path("/proc/1/stat").read_text()
-    ticks = int(stat.rsplit(")", 1)[1].split()[19])
-    boot = next(
-        int(line.split()[1])
-        for line in Path("/proc/stat").read_text().splitlines()
-        if line.startswith("btime ")
-    )
-    return boot + ticks / os.sysconf("SC_CLK_TCK")
 
 
 def mount_points(mountinfo: str) -> list[str]:

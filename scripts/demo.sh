@@ -50,7 +50,7 @@ cat <<INFO
 
   JupyterLab:  http://127.0.0.1:$LAB_PORT/lab?token=$TOKEN
   Emulator:    $EMULATOR_URL   (request counts: $EMULATOR_URL/_emulator/requests)
-  API example: curl -H "Authorization: token $TOKEN" http://127.0.0.1:$LAB_PORT/modelarts-snapshot/instance
+  API example: curl -H "Authorization: token $TOKEN" http://127.0.0.1:$LAB_PORT/modelarts-snapshot/readiness
 
 INFO
 

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 
-from jupyterlab_modelarts_snapshot.app import build_service
 from jupyterlab_modelarts_snapshot.config import ModelArtsSnapshot
 from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_ACCESS_KEY,
@@ -24,7 +22,9 @@ from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_SECRET_KEY,
     DEMO_USER,
 )
-from jupyterlab_modelarts_snapshot.jobs import SnapshotService
+from jupyterlab_modelarts_snapshot.service import SaveService, build_service
+
+from server_process import JupyterServer
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
@@ -167,7 +167,7 @@ def jp_server_config(state_dir: Path, modelarts_env: Emulator) -> dict[str, Any]
     }
 
 
-def service_for(state_dir: Path, **traits: Any) -> SnapshotService:
+def service_for(state_dir: Path, **traits: Any) -> SaveService:
     """The service the server extension and the CLI use, built in the test's process."""
     traits.setdefault("request_timeout", 2.0)
     traits.setdefault("poll_interval", POLL_INTERVAL)
@@ -175,12 +175,18 @@ def service_for(state_dir: Path, **traits: Any) -> SnapshotService:
     return build_service(ModelArtsSnapshot(state_dir=str(state_dir), **traits))
 
 
-def wait_until(predicate: Any, timeout: float = 15.0, interval: float = 0.1) -> Any:
-    """Poll a synchronous predicate until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
+@pytest.fixture
+def server_poll_interval() -> float:
+    """How often the ``server`` fixture's Jupyter server polls ModelArts (a module may override)."""
+    return 0.3
+
+
+@pytest.fixture
+def server(
+    modelarts_env: Emulator, tmp_path: Path, state_dir: Path, server_poll_interval: float
+) -> Iterator[JupyterServer]:
+    """A Jupyter server with the extension as its own process, wired to the emulator: for the
+    tests that stop, kill or reach it as a browser would."""
+    running = JupyterServer(tmp_path / "server", state_dir, poll_interval=server_poll_interval)
+    yield running.start()
+    running.stop()

@@ -2,49 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from jupyterlab_modelarts_snapshot.emulator import DEMO_NOTEBOOK_ID, DEMO_SECRET_KEY
 
 from conftest import Emulator
-
-
-def run_cli_command(state_dir: Path, *args: str) -> list[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "jupyterlab_modelarts_snapshot.cli",
-        *args,
-        f"--ModelArtsSnapshot.state_dir={state_dir}",
-        "--ModelArtsSnapshot.poll_interval=0.3",
-        f"--ModelArtsSnapshot.manifest_dir={state_dir.parent / 'container-manifests'}",
-    ]
-    if not any(arg.startswith("--ModelArtsSnapshot.scan_root=") for arg in args):
-        # The pre-flight walk (before every save) covers the test's own folder, not /.
-        command.append(f"--ModelArtsSnapshot.scan_root={state_dir.parent}")
-    return command
-
-
-def run_cli(state_dir: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    command = run_cli_command(state_dir, *args)
-    return subprocess.run(
-        command, capture_output=True, text=True, timeout=timeout, env=dict(os.environ), check=False
-    )
-
-
-def as_json(result: subprocess.CompletedProcess[str]) -> Any:
-    return json.loads(result.stdout)
-
-
-SAVE = ["save", "--name", "cli-env", "--namespace", "atelier-auto", "--tag", "v1.0"]
+from helpers import SAVE, as_json, run_cli
 
 
 def test_doctor_ready(modelarts_env: Emulator, state_dir: Path) -> None:
@@ -83,7 +51,7 @@ def test_save_wait_reaches_active_then_status_and_list(
     assert status.returncode == 0
     assert "[ACTIVE]" in status.stdout and f"docker pull {job['swr_path']}" in status.stdout
     listing = run_cli(state_dir, "list", "--json")
-    assert [item["id"] for item in as_json(listing)["images"]] == [job["id"]]
+    assert [item["id"] for item in as_json(listing)["jobs"]] == [job["id"]]
     assert modelarts_env.count("create_image") == 1
 
 

@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from jupyterlab_modelarts_snapshot import exceptions, models
+from jupyterlab_modelarts_snapshot import cli, exceptions, models, preflight
+from jupyterlab_modelarts_snapshot.rebuild import REBUILD_FILES
 from jupyterlab_modelarts_snapshot.rules import RULES
+from jupyterlab_modelarts_snapshot.sizes import human_bytes
 
 ROOT = Path(__file__).parent.parent
 DOCUMENT = json.loads(
@@ -26,8 +28,8 @@ SIMPLE = {"str": "string", "int": "integer", "bool": "boolean"}
 MODELS = [
     (models.Job, "Job"),
     (models.LastError, "LastError"),
-    (models.InstanceReport, "Instance"),
-    (models.ImagePage, "ImagePage"),
+    (models.Readiness, "Readiness"),
+    (models.JobPage, "JobPage"),
     (models.SaveRequest, "SaveRequest"),
     (models.Check, "Check"),
     (models.CheckItem, "CheckItem"),
@@ -124,10 +126,79 @@ def test_every_error_has_one_http_status_and_exit_code() -> None:
         )
 
 
-def test_status_vocabulary() -> None:
-    assert models.FAILED < models.FINISHED <= set(models.STATUSES)
-    described = SCHEMAS["Job"]["properties"]["status"]["description"]
-    assert all(status in described for status in models.STATUSES)
+def test_status_vocabulary_comes_from_the_document() -> None:
+    status = SCHEMAS["Job"]["properties"]["status"]
+    assert tuple(status["enum"]) == models.STATUSES
+    assert set(status["x-finished"]) == models.FINISHED and set(status["x-failed"]) == models.FAILED
+    # A failure ends a job; INIT and CREATING do not.
+    assert models.FAILED < models.FINISHED < set(models.STATUSES)
+    assert {"INIT", "CREATING"}.isdisjoint(models.FINISHED)
+    assert tuple(SCHEMAS["Check"]["properties"]["level"]["enum"]) == models.LEVELS
+    assert tuple(SCHEMAS["Check"]["properties"]["id"]["enum"]) == preflight.ORDER
+
+
+def test_every_level_has_one_word_in_the_cli() -> None:
+    assert list(cli.LEVEL_WORDS) == list(reversed(models.LEVELS))
+
+
+def test_rebuild_files_are_the_documents() -> None:
+    parameter = next(
+        item
+        for item in DOCUMENT["paths"]["/modelarts-snapshot/jobs/{id}/rebuild/{file}"]["get"][
+            "parameters"
+        ]
+        if item["name"] == "file"
+    )
+    assert list(REBUILD_FILES) == parameter["schema"]["enum"]
+    assert {word: name for name, word in REBUILD_FILES.items()} == cli.REBUILD_FORMATS
+
+
+# Each list has one home: openapi.json (statuses, levels, check IDs) or rebuild.py (rebuild files).
+# A list, tuple, set or array literal elsewhere that holds two or more of its words is a copy that
+# would drift. (Tables of words for people map each code to its words: they are not lists.)
+WORD_LISTS = {
+    "job statuses": models.STATUSES,
+    "check levels": models.LEVELS,
+    "rebuild files": tuple(REBUILD_FILES),
+}
+INNERMOST_BRACKETS = re.compile(r"[\[({]([^\[\](){}]*)[\])}]", re.S)
+LITERAL = re.compile(r"[\"'`]([A-Za-z_.]+)[\"'`]")
+
+
+def copies(path: Path, words: tuple[str, ...]) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    found = []
+    for group in INNERMOST_BRACKETS.finditer(text):
+        if len(set(LITERAL.findall(group.group(1))) & set(words)) >= 2:
+            line = text.count("\n", 0, group.start()) + 1
+            found.append(f"{path.relative_to(ROOT)}:{line}: {group.group(0)[:80]!r}")
+    return found
+
+
+def test_each_word_list_has_one_source() -> None:
+    package = ROOT / "jupyterlab_modelarts_snapshot"
+    sources = [
+        path
+        for path in [*package.glob("*.py"), *(ROOT / "src").glob("*.ts*")]
+        # rebuild.py is the rebuild files' home; api.d.ts and generated modules are made from
+        # openapi.json by scripts/api-types.mjs, and jest checks they are current.
+        if path.name not in ("rebuild.py", "api.d.ts") and "generated" not in path.name
+    ]
+    found = [
+        f"{name}: {place}"
+        for name, words in WORD_LISTS.items()
+        for path in sources
+        for place in copies(path, words)
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_bytes_read_the_same_in_python_and_typescript() -> None:
+    """tests/byte-cases.json is run by jest against format.ts's humanBytes too."""
+    table = json.loads((ROOT / "tests" / "byte-cases.json").read_text(encoding="utf-8"))
+    assert len(table["cases"]) >= 10
+    for size, text in table["cases"]:
+        assert human_bytes(size) == text, size
 
 
 def test_the_version_has_one_source() -> None:

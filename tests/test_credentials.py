@@ -67,7 +67,7 @@ def modelarts_sdk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
 async def source_of(state_dir: Path, **traits: Any) -> Any:
     service = service_for(state_dir, **traits)
     try:
-        info = await service.instance()
+        info = await service.readiness()
         # Whatever the source, the credentials must really work against ModelArts.
         if info.ready:
             notebook = await service.client.get_notebook(DEMO_NOTEBOOK_ID)
@@ -110,7 +110,7 @@ async def test_profile_supplies_project_id(
     monkeypatch.delenv("HUAWEICLOUD_SDK_PROJECT_ID")
     service = service_for(state_dir)
     try:
-        info = await service.instance()
+        info = await service.readiness()
         assert info.ready and info.project_id == "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
     finally:
         await service.close()

@@ -16,15 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import run_cli
-from test_handlers import GOOD, call, wait_for_status
-from test_preflight import finished_report
 
 from jupyterlab_modelarts_snapshot import cleanup
-from jupyterlab_modelarts_snapshot.jobs import JobStore
 from jupyterlab_modelarts_snapshot.models import Job
+from jupyterlab_modelarts_snapshot.store import JobStore
 
-from conftest import Emulator, wait_until
+from conftest import Emulator
+from helpers import GOOD, call, finished_report, run_cli, wait_for_status, wait_until
 from server_process import JupyterServer
 
 
@@ -246,7 +244,7 @@ def test_a_pipe_in_a_home_folder_neither_hangs_the_report_nor_the_server(
             pytest.fail("the server did not stop on SIGTERM")
     result = run_cli(
         state_dir,
-        "check",
+        "preflight",
         f"--ModelArtsSnapshot.scan_root={planted.root}",
         f"--ModelArtsSnapshot.work_dir={planted.work}",
         f"--ModelArtsSnapshot.changes_since={planted.since}",
@@ -298,23 +296,23 @@ async def test_ill_typed_records_are_moved_aside_and_the_rest_is_served(
         path = jobs / f"{job_id}.json"
         path.write_text(json.dumps({**good_record(job_id, DEMO_NOTEBOOK_ID), **change}))
         bad.append(path)
-    code, page = await call(jp_fetch, "GET", "images")
+    code, page = await call(jp_fetch, "GET", "jobs")
     assert code == 200, page
-    assert [job["id"] for job in page["images"]] == [good_id]
+    assert [job["id"] for job in page["jobs"]] == [good_id]
     for path in bad:
         assert not path.exists()
         assert len(list(jobs.glob(path.name + ".corrupt-*"))) == 1
         # Logged once, with its path.
         assert sum(f"record {path} " in line for line in caplog.text.splitlines()) == 1
-    code, answer = await call(jp_fetch, "GET", "images", BAD_ID.format(0))
+    code, answer = await call(jp_fetch, "GET", "jobs", BAD_ID.format(0))
     assert code == 404 and "No save with ID" in answer["message"]
-    code, job = await call(jp_fetch, "GET", "images", good_id)
+    code, job = await call(jp_fetch, "GET", "jobs", good_id)
     assert code == 200 and job["name"] == "old-env"
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201, job
     listed = run_cli(state_dir, "list", "--json")
     assert listed.returncode == 0, listed.stderr
-    assert {item["id"] for item in json.loads(listed.stdout)["images"]} == {good_id, job["id"]}
+    assert {item["id"] for item in json.loads(listed.stdout)["jobs"]} == {good_id, job["id"]}
 
 
 # -- 8. a state directory with no room ---------------------------------------------------------
@@ -334,13 +332,13 @@ async def test_a_full_state_dir_refuses_the_save_before_create_image(
         filler = state_dir / "filler"
         with open(filler, "wb") as handle:
             handle.write(b"\1" * (1024 - 32) * 1024)  # 32 KB left
-        code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+        code, answer = await call(jp_fetch, "POST", "jobs", body=GOOD)
         assert code == 507, answer
         assert str(state_dir) in answer["message"] and "Free some space" in answer["message"]
         assert modelarts_env.count("create_image") == 0
         assert leftovers(state_dir) == []
         filler.unlink()
-        code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+        code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
         assert code == 201, job
         await wait_for_status(jp_fetch, job["id"], {"ACTIVE"})
         assert modelarts_env.count("create_image") == 1
@@ -359,7 +357,7 @@ async def test_a_manifest_copy_that_fails_after_create_image_loses_nothing(
             while True:  # until the disk is full (ENOSPC)
                 handle.write(b"\1" * 4096)
                 handle.flush()
-        code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+        code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
         assert code == 201, job
         assert f"The manifest of image {job['id']} could not be kept" in caplog.text
         finished = await wait_for_status(jp_fetch, job["id"], {"ACTIVE"})
@@ -423,16 +421,14 @@ async def test_channel_credentials_reach_no_answer_file_or_log(
         "mainpkg": "https://repo.anaconda.com/pkgs/main",
         "newpkg": "https://conda.example.com/extra",
     }
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201, job
     texts = [json.dumps(now)]
     for part in ("manifest", "changes"):
-        code, answer = await call(jp_fetch, "GET", "images", job["id"], part)
+        code, answer = await call(jp_fetch, "GET", "jobs", job["id"], part)
         assert code == 200
         texts.append(json.dumps(answer))
-    response = await jp_fetch(
-        "modelarts-snapshot", "images", job["id"], "rebuild", "environment.yml"
-    )
+    response = await jp_fetch("modelarts-snapshot", "jobs", job["id"], "rebuild", "environment.yml")
     environment = response.body.decode()
     assert "  - https://conda.example.com/extra" in environment
     assert "  - newpkg=1.0" in environment
@@ -489,13 +485,13 @@ async def test_a_pip_cache_that_pip_does_not_empty_is_emptied(jp_fetch: Any, pla
 async def test_an_image_id_in_any_case_finds_the_same_records(
     jp_fetch: Any, modelarts_env: Emulator
 ) -> None:
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201, job
     upper = job["id"].upper()
     for path in ((upper,), (upper, "manifest"), (upper, "changes")):
-        code, answer = await call(jp_fetch, "GET", "images", *path)
+        code, answer = await call(jp_fetch, "GET", "jobs", *path)
         assert code == 200, (path, answer)
-    response = await jp_fetch("modelarts-snapshot", "images", upper, "rebuild", "Dockerfile")
+    response = await jp_fetch("modelarts-snapshot", "jobs", upper, "rebuild", "Dockerfile")
     assert response.code == 200 and "FROM " in response.body.decode()
 
 

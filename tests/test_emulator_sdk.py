@@ -10,7 +10,6 @@ and errors must become SDK exceptions with the right status, code, message and r
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import httpx
@@ -47,6 +46,7 @@ from jupyterlab_modelarts_snapshot.rules import validate_save_request
 from jupyterlab_modelarts_snapshot.signing import SdkHmacSha256Auth
 
 from conftest import CASES, Emulator
+from helpers import wait_until
 
 OTHER_NOTEBOOK_ID = "0c7d1e52-9a4b-4d3f-8e2a-6b5c4d3e2f10"
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -110,13 +110,11 @@ def assert_sdk_error(
 
 
 def wait_for_status(sdk: ModelArtsClient, image_id: str, wanted: str) -> ShowImageResponse:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
+    def reached() -> ShowImageResponse | None:
         answer = sdk.show_image(ShowImageRequest(id=image_id))
-        if answer.status == wanted:
-            return answer
-        time.sleep(0.2)
-    raise AssertionError(f"image {image_id} never became {wanted}")
+        return answer if answer.status == wanted else None
+
+    return wait_until(reached, 15, 0.2, f"image {image_id} became {wanted}")
 
 
 def test_create_show_and_delete_parse_into_the_sdk_models(

@@ -21,26 +21,25 @@ from jupyterlab_modelarts_snapshot.client import (
     backoff_delay,
     parse_retry_after,
 )
-from jupyterlab_modelarts_snapshot.jobs import POLL_BACKOFF_CAP, SnapshotService, poll_delay
+from jupyterlab_modelarts_snapshot.follow import POLL_BACKOFF_CAP, poll_delay
 from jupyterlab_modelarts_snapshot.models import Job
+from jupyterlab_modelarts_snapshot.service import SaveService
 
 from conftest import Emulator, service_for
+from helpers import GOOD, wait_until_async
 from tcp_proxy import TcpProxy
 
-GOOD = {"name": "fault-env", "namespace": "atelier-auto", "tag": "v1"}
 
-
-async def follow(service: SnapshotService, job_id: str, timeout: float = 30) -> Job:
+async def follow(service: SaveService, job_id: str, timeout: float = 30) -> Job:
     """Run the real poller until the job ends."""
-    service.start_poller()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    service.follower.start_poller()
+
+    async def ended() -> Job | None:
         job = await service.job(job_id)
         assert job is not None
-        if job.status in ("ACTIVE", "CREATE_FAILED", "ERROR"):
-            return job
-        await asyncio.sleep(0.1)
-    raise AssertionError("the save did not end")
+        return job if job.finished else None
+
+    return await wait_until_async(ended, timeout, what="the save ended")
 
 
 @given(
@@ -151,7 +150,7 @@ async def test_refused_connections_on_status_polls(
     try:
         job = await service.start_save(GOOD)
         await proxy.stop()
-        assert not await service.poll_unfinished()  # refused, retried, still unknown
+        assert not await service.follower.poll_unfinished()  # refused, retried, still unknown
         assert (await service.job(job.id)).status == "INIT"
         await proxy.start()  # same port again
         done = await follow(service, job.id)

@@ -17,58 +17,15 @@ from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_PROJECT_ID,
     DEMO_SECRET_KEY,
 )
-from jupyterlab_modelarts_snapshot.jobs import JobStore
 from jupyterlab_modelarts_snapshot.models import Job
+from jupyterlab_modelarts_snapshot.store import JobStore
 
 from conftest import POLL_INTERVAL, Emulator
-
-GOOD = {
-    "name": "pytorch-env",
-    "namespace": "atelier-auto",
-    "tag": "20261127",
-    "description": "from a test",
-}
-
-
-async def call(
-    jp_fetch: Any,
-    method: str,
-    *path: str,
-    body: Any = None,
-    raw: bytes | None = None,
-    params: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
-) -> tuple[int, dict[str, Any]]:
-    kwargs: dict[str, Any] = {
-        "method": method,
-        "params": params or {},
-        "headers": dict(headers or {}),
-    }
-    if method == "POST":
-        kwargs["body"] = raw if raw is not None else json.dumps(body)
-    try:
-        response = await jp_fetch("modelarts-snapshot", *path, **kwargs)
-    except HTTPClientError as error:
-        assert error.response is not None
-        return error.code, json.loads(error.response.body)
-    return response.code, json.loads(response.body)
-
-
-async def wait_for_status(
-    jp_fetch: Any, image_id: str, statuses: set[str], timeout: float = 15
-) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        code, job = await call(jp_fetch, "GET", "images", image_id)
-        assert code == 200
-        if job["status"] in statuses:
-            return job
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{image_id} never reached {statuses}")
+from helpers import GOOD, call, wait_for_status
 
 
 async def test_instance_reports_sources(jp_fetch: Any, modelarts_env: Emulator) -> None:
-    code, info = await call(jp_fetch, "GET", "instance")
+    code, info = await call(jp_fetch, "GET", "readiness")
     assert code == 200
     assert info == {
         "notebook_id": DEMO_NOTEBOOK_ID,
@@ -85,7 +42,7 @@ async def test_instance_reports_sources(jp_fetch: Any, modelarts_env: Emulator) 
 
 
 async def test_save_reaches_active_with_swr_path(jp_fetch: Any, modelarts_env: Emulator) -> None:
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201, job
     assert job["status"] in ("INIT", "CREATING")
     assert job["notebook_id"] == DEMO_NOTEBOOK_ID
@@ -99,8 +56,8 @@ async def test_save_reaches_active_with_swr_path(jp_fetch: Any, modelarts_env: E
     assert done["swr_path"] == "swr.cn-north-4.myhuaweicloud.com/atelier-auto/pytorch-env:20261127"
     assert done["size_kb"] == 3_481_600
     assert done["finished_at"] and done["finished_at"].endswith("Z")
-    code, listing = await call(jp_fetch, "GET", "images")
-    assert code == 200 and [item["id"] for item in listing["images"]] == [job["id"]]
+    code, listing = await call(jp_fetch, "GET", "jobs")
+    assert code == 200 and [item["id"] for item in listing["jobs"]] == [job["id"]]
     assert modelarts_env.count("create_image") == 1
 
 
@@ -108,13 +65,13 @@ async def test_many_clients_cost_one_upstream_poll_per_interval(
     jp_fetch: Any, modelarts_env: Emulator
 ) -> None:
     modelarts_env.configure(creating_seconds=3.0)
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201
     started = time.monotonic()
     polls_by_clients = 0
     while True:
         answers = await asyncio.gather(
-            *(call(jp_fetch, "GET", "images", job["id"]) for _ in range(20))
+            *(call(jp_fetch, "GET", "jobs", job["id"]) for _ in range(20))
         )
         polls_by_clients += len(answers)
         # Until the save ends and the clients have asked 500 times, however fast this machine
@@ -142,25 +99,25 @@ async def test_invalid_input_is_400_and_sends_nothing(
         ({**GOOD, "endpoint": "http://elsewhere"}, "endpoint"),
         ([], "body"),
     ]:
-        code, answer = await call(jp_fetch, "POST", "images", body=body)
+        code, answer = await call(jp_fetch, "POST", "jobs", body=body)
         assert code == 400, body
         assert answer["field"] == field
         assert answer["message"]
-    code, answer = await call(jp_fetch, "POST", "images", raw=b"{not json")
+    code, answer = await call(jp_fetch, "POST", "jobs", raw=b"{not json")
     assert code == 400 and answer["field"] == "body"
     assert modelarts_env.count("create_image") == 0
 
 
 async def test_second_save_while_unfinished_is_409(jp_fetch: Any, modelarts_env: Emulator) -> None:
-    code, first = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, first = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201
-    code, answer = await call(jp_fetch, "POST", "images", body={**GOOD, "tag": "other"})
+    code, answer = await call(jp_fetch, "POST", "jobs", body={**GOOD, "tag": "other"})
     assert code == 409
     assert answer["job"]["id"] == first["id"]
     assert "not finished" in answer["message"]
     assert modelarts_env.count("create_image") == 1
     await wait_for_status(jp_fetch, first["id"], {"ACTIVE"})
-    code, _second = await call(jp_fetch, "POST", "images", body={**GOOD, "tag": "other"})
+    code, _second = await call(jp_fetch, "POST", "jobs", body={**GOOD, "tag": "other"})
     assert code == 201
 
 
@@ -169,13 +126,13 @@ async def test_not_ready_is_412_and_sends_nothing(
 ) -> None:
     monkeypatch.delenv("HUAWEICLOUD_SDK_AK")
     monkeypatch.delenv("HUAWEICLOUD_SDK_SK")
-    code, info = await call(jp_fetch, "GET", "instance")
+    code, info = await call(jp_fetch, "GET", "readiness")
     assert code == 200 and info["ready"] is False and info["credentials"] is None
     assert any("HUAWEICLOUD_SDK_AK" in problem for problem in info["problems"])
     # On ModelArts the advice is the agency credentials, never a key file the image would carry.
     advice = next(problem for problem in info["problems"] if "No ModelArts credentials" in problem)
     assert "agency credentials" in advice and "every saved image would carry it" in advice
-    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, answer = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 412
     assert answer["problems"] == info["problems"]
     assert modelarts_env.counts() == {}
@@ -189,9 +146,9 @@ def notebook_id_not_a_uuid(modelarts_env: Emulator, monkeypatch: pytest.MonkeyPa
 async def test_unknown_notebook_id_is_not_ready(
     notebook_id_not_a_uuid: None, jp_fetch: Any, modelarts_env: Emulator
 ) -> None:
-    code, info = await call(jp_fetch, "GET", "instance")
+    code, info = await call(jp_fetch, "GET", "readiness")
     assert info["notebook_id"] is None and info["notebook_id_source"] is None and not info["ready"]
-    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, answer = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 412
     assert any("MODELARTS_NOTEBOOK_ID" in problem for problem in answer["problems"])
 
@@ -199,11 +156,11 @@ async def test_unknown_notebook_id_is_not_ready(
 async def test_duplicate_tag_is_refused_by_default_as_502(
     jp_fetch: Any, modelarts_env: Emulator
 ) -> None:
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     await wait_for_status(jp_fetch, job["id"], {"ACTIVE"})
     # The tag check cannot list the existing tags, so ModelArts itself refuses the duplicate.
     modelarts_env.fault(route="list_image", status=400, error_code="ModelArts.6101")
-    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, answer = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 502
     assert answer["upstream_status"] == 400
     assert answer["error_code"] == "ModelArts.6737"
@@ -218,7 +175,7 @@ async def test_instance_not_running_is_refused_before_create(
     jp_fetch: Any, modelarts_env: Emulator, status: str, check: str | None
 ) -> None:
     modelarts_env.configure(notebook_status=status)
-    answer_code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    answer_code, answer = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert answer_code == 409
     assert answer.get("check") == check
     assert status in answer["message"] or "already saving" in answer["message"]
@@ -230,7 +187,7 @@ async def test_upstream_5xx_is_502(jp_fetch: Any, modelarts_env: Emulator) -> No
     modelarts_env.fault(
         route="create_image", status=500, error_code="ModelArts.6102", error_msg="Internal error."
     )
-    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, answer = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert (code, answer["upstream_status"], answer["error_code"]) == (502, 500, "ModelArts.6102")
 
 
@@ -238,11 +195,11 @@ async def test_no_answer_is_504_and_nothing_was_saved(
     jp_fetch: Any, modelarts_env: Emulator
 ) -> None:
     modelarts_env.fault(route="create_image", status=503, delay=3.0)
-    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, answer = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 504
     assert "nothing was saved" in answer["message"]
-    code, listing = await call(jp_fetch, "GET", "images")
-    assert listing["images"] == []
+    code, listing = await call(jp_fetch, "GET", "jobs")
+    assert listing["jobs"] == []
 
 
 async def test_lost_answer_is_reconciled_not_repeated(
@@ -250,7 +207,7 @@ async def test_lost_answer_is_reconciled_not_repeated(
 ) -> None:
     # ModelArts creates the image but its answer comes after our timeout.
     modelarts_env.fault(route="create_image", delay=2.5, after=True)
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201, job
     assert modelarts_env.count("create_image") == 1
     assert modelarts_env.count("list_image") == 2  # the tag check, then one look for the image
@@ -259,7 +216,7 @@ async def test_lost_answer_is_reconciled_not_repeated(
 
 async def test_failed_save_records_reason(jp_fetch: Any, modelarts_env: Emulator) -> None:
     modelarts_env.configure(fail_next_save="container size 62G is greater than threshold 50G")
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201
     done = await wait_for_status(jp_fetch, job["id"], {"CREATE_FAILED", "ERROR", "ACTIVE"})
     assert done["status"] == "CREATE_FAILED"
@@ -269,15 +226,15 @@ async def test_failed_save_records_reason(jp_fetch: Any, modelarts_env: Emulator
 
 async def test_unknown_image_is_404(jp_fetch: Any, modelarts_env: Emulator) -> None:
     for image_id in ("6b0f3c5e-1d2a-4c8b-9e7f-000000000000", "..", "not-an-id", "%2e%2e%2fetc"):
-        code, answer = await call(jp_fetch, "GET", "images", image_id)
+        code, answer = await call(jp_fetch, "GET", "jobs", image_id)
         assert code == 404, image_id
-        assert "GET modelarts-snapshot/images" in answer["message"]
+        assert "GET modelarts-snapshot/jobs" in answer["message"]
     assert modelarts_env.count("show_image") == 0
 
 
 async def test_large_body_is_413(jp_fetch: Any, modelarts_env: Emulator) -> None:
     code, answer = await call(
-        jp_fetch, "POST", "images", raw=json.dumps({**GOOD, "description": "x" * 70_000}).encode()
+        jp_fetch, "POST", "jobs", raw=json.dumps({**GOOD, "description": "x" * 70_000}).encode()
     )
     assert code == 413 and answer["message"]
     assert modelarts_env.count("create_image") == 0
@@ -286,10 +243,10 @@ async def test_large_body_is_413(jp_fetch: Any, modelarts_env: Emulator) -> None
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("GET", "instance"),
-        ("GET", "images"),
-        ("POST", "images"),
-        ("GET", "images/6b0f3c5e-1d2a-4c8b-9e7f-0a1b2c3d4e5f"),
+        ("GET", "readiness"),
+        ("GET", "jobs"),
+        ("POST", "jobs"),
+        ("GET", "jobs/6b0f3c5e-1d2a-4c8b-9e7f-0a1b2c3d4e5f"),
     ],
 )
 async def test_every_route_requires_jupyter_auth(
@@ -310,7 +267,7 @@ async def test_every_route_requires_jupyter_auth(
 async def test_jobs_survive_a_server_restart(
     jp_fetch: Any, jp_serverapp: Any, modelarts_env: Emulator, state_dir: Any
 ) -> None:
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201
     record = json.loads((state_dir / "jobs" / f"{job['id']}.json").read_text())
     assert record["id"] == job["id"] and record["status"] in ("INIT", "CREATING")
@@ -334,19 +291,19 @@ async def test_images_are_paged_newest_first_and_writes_elsewhere_are_seen(
     other_process = JobStore(str(state_dir))  # as the CLI or the magic writes records
     for index in range(5):
         other_process.save(_record(index))
-    code, page = await call(jp_fetch, "GET", "images", params={"limit": "2", "offset": "1"})
+    code, page = await call(jp_fetch, "GET", "jobs", params={"limit": "2", "offset": "1"})
     assert code == 200
-    assert [job["name"] for job in page["images"]] == ["env-3", "env-2"]
+    assert [job["name"] for job in page["jobs"]] == ["env-3", "env-2"]
     assert (page["total"], page["limit"], page["offset"]) == (5, 2, 1)
 
     other_process.save(_record(5))  # written after the server loaded its index
-    code, page = await call(jp_fetch, "GET", "images", params={"limit": "2"})
-    assert [job["name"] for job in page["images"]] == ["env-5", "env-4"] and page["total"] == 6
-    code, job = await call(jp_fetch, "GET", "images", _record(5).id)
+    code, page = await call(jp_fetch, "GET", "jobs", params={"limit": "2"})
+    assert [job["name"] for job in page["jobs"]] == ["env-5", "env-4"] and page["total"] == 6
+    code, job = await call(jp_fetch, "GET", "jobs", _record(5).id)
     assert code == 200 and job["name"] == "env-5"
 
     for name, value in (("limit", "0"), ("limit", "501"), ("limit", "abc"), ("limit", "²"),
                         ("offset", "-1")):  # fmt: skip
-        code, answer = await call(jp_fetch, "GET", "images", params={name: value})
+        code, answer = await call(jp_fetch, "GET", "jobs", params={name: value})
         assert code == 400, (name, value)
         assert answer["field"] in ("limit", "offset") and "whole number" in answer["message"]

@@ -98,7 +98,7 @@ def test_arbitrary_json_bodies(
     hostile_server: JupyterServer, emulator: Emulator, body: Any
 ) -> None:
     before = emulator.count("create_image")
-    response = hostile_server.api("POST", "images", content=json.dumps(body))
+    response = hostile_server.api("POST", "jobs", content=json.dumps(body))
     check_answer(response)
     if response.status_code == 400:
         assert isinstance(response.json()["field"], str)
@@ -109,7 +109,7 @@ def test_arbitrary_json_bodies(
 @given(raw=st.binary(max_size=2000))
 def test_arbitrary_bytes(hostile_server: JupyterServer, emulator: Emulator, raw: bytes) -> None:
     before = emulator.count("create_image")
-    response = hostile_server.api("POST", "images", content=raw)
+    response = hostile_server.api("POST", "jobs", content=raw)
     check_answer(response)
     if response.status_code == 400:
         assert emulator.count("create_image") == before
@@ -121,7 +121,7 @@ def test_arbitrary_image_ids(
     hostile_server: JupyterServer, emulator: Emulator, image_id: str, safe: str
 ) -> None:
     before = emulator.counts()
-    response = hostile_server.http.get("/modelarts-snapshot/images/" + quote(image_id, safe=safe))
+    response = hostile_server.http.get("/modelarts-snapshot/jobs/" + quote(image_id, safe=safe))
     assert response.status_code < 500
     if "json" in response.headers.get("Content-Type", ""):
         assert response.status_code in (200, 404)
@@ -140,7 +140,7 @@ def test_huge_strings_and_deep_nesting(hostile_server: JupyterServer, emulator: 
         json.dumps({"name": "x" * 60000}).encode(),
         b'{"name": "\xff\xfe"}',
     ):
-        response = hostile_server.api("POST", "images", content=raw)
+        response = hostile_server.api("POST", "jobs", content=raw)
         check_answer(response)
         assert response.status_code in (400, 413)
     assert emulator.count("create_image") == 0

@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import SAVE, as_json, run_cli_command
-from test_handlers import GOOD, call, wait_for_status
-from test_preflight import finished_report
 
 from jupyterlab_modelarts_snapshot import i18n
 
 from conftest import Emulator
+from helpers import GOOD, SAVE, as_json, call, finished_report, run_cli_command, wait_for_status
 
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -51,12 +49,12 @@ async def test_an_invalid_save_is_refused_in_the_page_language(
     jp_fetch: Any, modelarts_env: Emulator
 ) -> None:
     bad = dict(GOOD, name="Bad Name")
-    code, chinese = await call(jp_fetch, "POST", "images", body=bad, headers=CHINESE)
+    code, chinese = await call(jp_fetch, "POST", "jobs", body=bad, headers=CHINESE)
     assert code == 400 and chinese["field"] == "name"
     assert chinese["message"].startswith("镜像名称“Bad Name”不符合要求。"), chinese
     assert NAME_HINT not in chinese["message"]
 
-    code, english = await call(jp_fetch, "POST", "images", body=bad)  # an API client: no header
+    code, english = await call(jp_fetch, "POST", "jobs", body=bad)  # an API client: no header
     assert code == 400 and english["field"] == "name"
     assert english["message"].startswith("The name 'Bad Name' is not allowed. " + NAME_HINT)
     assert modelarts_env.count("create_image") == 0
@@ -80,14 +78,14 @@ async def test_a_stored_message_is_read_in_the_language_of_each_reader(
     jp_fetch: Any, modelarts_env: Emulator, state_dir: Path
 ) -> None:
     modelarts_env.configure(creating_seconds=3600)
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201
     await wait_for_status(jp_fetch, job["id"], {"CREATING"})
     modelarts_env.delete_image(job["id"])
     ended = await wait_for_status(jp_fetch, job["id"], {"DELETED"}, timeout=10)
     assert ended["status_message"].startswith("ModelArts no longer has this image")
 
-    code, chinese = await call(jp_fetch, "GET", "images", job["id"], headers=CHINESE)
+    code, chinese = await call(jp_fetch, "GET", "jobs", job["id"], headers=CHINESE)
     assert chinese["status_message"].startswith("ModelArts 中已没有此镜像")
     # The record on disk keeps the message, not its English words: the CLI reads it in Chinese.
     status = run(state_dir, "zh_CN.UTF-8", "status", job["id"], "--json")
@@ -95,10 +93,10 @@ async def test_a_stored_message_is_read_in_the_language_of_each_reader(
 
 
 async def test_errors_outside_the_service_are_in_the_page_language(jp_fetch: Any) -> None:
-    code, answer = await call(jp_fetch, "GET", "images", params={"limit": "0"}, headers=CHINESE)
+    code, answer = await call(jp_fetch, "GET", "jobs", params={"limit": "0"}, headers=CHINESE)
     assert code == 400
     assert answer["message"] == "“limit”必须是 1 到 500 之间的整数,而不是“0”。"
-    code, answer = await call(jp_fetch, "GET", "images", "no-such-id", headers=CHINESE)
+    code, answer = await call(jp_fetch, "GET", "jobs", "no-such-id", headers=CHINESE)
     assert code == 404 and zh(answer["message"])
 
 
@@ -128,7 +126,7 @@ def test_the_cli_speaks_chinese_under_a_chinese_lang(
     assert NAME_HINT not in invalid.stderr
     assert modelarts_env.count("create_image") == 0
 
-    check = run(state_dir, "zh_CN.UTF-8", "check")
+    check = run(state_dir, "zh_CN.UTF-8", "preflight")
     assert check.returncode == 0, check.stderr
     assert "检查报告(已完成,开始于" in check.stdout
     assert "[正常] size: 保存将为此实例运行的镜像增加" in check.stdout

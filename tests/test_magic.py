@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
-from test_cli import as_json, run_cli
 
 from conftest import Emulator
+from helpers import as_json, run_cli
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_a_save_from_a_cell_shows_live_status_and_leaves_the_kernel_free(
 
     # The same record, seen by the CLI (and so by the server extension).
     listing = as_json(run_cli(state_dir, "list", "--json"))
-    assert [(job["name"], job["status"]) for job in listing["images"]] == [("magic-env", "ACTIVE")]
+    assert [(job["name"], job["status"]) for job in listing["jobs"]] == [("magic-env", "ACTIVE")]
     assert modelarts_env.count("create_image") == 1
 
 

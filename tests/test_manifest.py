@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import run_cli
-from test_handlers import GOOD, call
 from tornado.httpclient import HTTPClientError
 
 from jupyterlab_modelarts_snapshot.emulator.models import BUILT_IN_IMAGES
 
 from conftest import Emulator
+from helpers import GOOD, call, run_cli
 
 DPKG_BEFORE = """Package: curl
 Status: install ok installed
@@ -172,7 +171,7 @@ async def test_changes_since_the_baseline_and_the_rebuild_files(
     env = next(e for e in now["manifest"]["python"] if e["prefix"] == str(venv.prefix))
     assert env["version"] == ".".join(str(part) for part in sys.version_info[:3])
 
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201, job
     summary = job["changes_summary"]
     assert summary["apt"] == {"added": 1, "removed": 0, "changed": 1}
@@ -188,9 +187,9 @@ async def test_changes_since_the_baseline_and_the_rebuild_files(
     assert manifest["image"]["id"] == BUILT_IN_IMAGES[0][0]
     assert BUILT_IN_IMAGES[0][1] in manifest["image"]["swr_path"]
 
-    code, kept = await call(jp_fetch, "GET", "images", job["id"], "manifest")
+    code, kept = await call(jp_fetch, "GET", "jobs", job["id"], "manifest")
     assert code == 200 and kept == manifest
-    code, diff = await call(jp_fetch, "GET", "images", job["id"], "changes")
+    code, diff = await call(jp_fetch, "GET", "jobs", job["id"], "changes")
     assert pip_changes(diff, venv)["changed"] == [
         {"name": "mstest-alpha", "old": "1.0", "new": "2.0"}
     ]
@@ -220,7 +219,7 @@ async def test_changes_since_the_baseline_and_the_rebuild_files(
 
 
 async def download(jp_fetch: Any, image_id: str, name: str) -> str:
-    response = await jp_fetch("modelarts-snapshot", "images", image_id, "rebuild", name)
+    response = await jp_fetch("modelarts-snapshot", "jobs", image_id, "rebuild", name)
     assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
     assert response.headers["Content-Type"].startswith("text/plain")
     text: str = response.body.decode()
@@ -326,7 +325,7 @@ async def test_a_lineage_gives_the_parent_and_the_depth(
     assert layers["level"] == "warn"
     assert "number 10" in layers["message"] and "Dockerfile" in layers["message"]
 
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201, job
     lineage = json.loads((manifest_dir / "lineage.json").read_text())
     assert lineage[:-1] == PARENT_LINEAGE and lineage[-1]["image_id"] == job["id"]
@@ -334,10 +333,10 @@ async def test_a_lineage_gives_the_parent_and_the_depth(
 
 async def test_a_save_without_a_record_has_no_manifest(jp_fetch: Any) -> None:
     with pytest.raises(HTTPClientError) as raised:
-        await jp_fetch("modelarts-snapshot", "images", "not-a-save", "manifest")
+        await jp_fetch("modelarts-snapshot", "jobs", "not-a-save", "manifest")
     assert raised.value.code == 404
     assert raised.value.response is not None
-    assert "GET modelarts-snapshot/images" in json.loads(raised.value.response.body)["message"]
+    assert "GET modelarts-snapshot/jobs" in json.loads(raised.value.response.body)["message"]
     with pytest.raises(HTTPClientError) as raised:
-        await jp_fetch("modelarts-snapshot", "images", "x", "rebuild", "Makefile")
+        await jp_fetch("modelarts-snapshot", "jobs", "x", "rebuild", "Makefile")
     assert raised.value.code == 404

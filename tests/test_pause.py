@@ -5,32 +5,27 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from conftest import Emulator, wait_until
+from conftest import Emulator
+from helpers import GOOD, wait_until
 from server_process import JupyterServer
-
-GOOD = {"name": "paused-env", "namespace": "atelier-auto", "tag": "v1"}
 
 
 @pytest.fixture
-def server(modelarts_env: Emulator, tmp_path: Path, state_dir: Path) -> Iterator[JupyterServer]:
-    running = JupyterServer(tmp_path / "server", state_dir, poll_interval=0.5).start()
-    yield running
-    running.stop()
+def server_poll_interval() -> float:
+    return 0.5
 
 
 def test_save_survives_sigstop_during_creating(
     server: JupyterServer, modelarts_env: Emulator
 ) -> None:
     modelarts_env.configure(init_seconds=0.5, creating_seconds=8.0)
-    created = server.api("POST", "images", json=GOOD)
+    created = server.api("POST", "jobs", json=GOOD)
     assert created.status_code == 201, created.text
     job_id = created.json()["id"]
-    wait_until(lambda: server.api("GET", f"images/{job_id}").json()["status"] == "CREATING")
+    wait_until(lambda: server.api("GET", f"jobs/{job_id}").json()["status"] == "CREATING")
 
     assert server.process is not None
     os.kill(server.process.pid, signal.SIGSTOP)
@@ -43,7 +38,7 @@ def test_save_survives_sigstop_during_creating(
     statuses = []
 
     def active() -> bool:
-        status = server.api("GET", f"images/{job_id}").json()["status"]
+        status = server.api("GET", f"jobs/{job_id}").json()["status"]
         statuses.append(status)
         return status == "ACTIVE"
 
@@ -52,4 +47,4 @@ def test_save_survives_sigstop_during_creating(
     assert modelarts_env.count("create_image") == 1
     log = server.log()
     assert "Unexpected error" not in log and "Traceback" not in log
-    assert server.api("GET", "images").json()["images"][0]["status"] == "ACTIVE"
+    assert server.api("GET", "jobs").json()["jobs"][0]["status"] == "ACTIVE"

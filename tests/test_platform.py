@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import run_cli
 
 from jupyterlab_modelarts_snapshot.emulator import (
     DEMO_ACCESS_KEY,
@@ -22,8 +21,7 @@ from jupyterlab_modelarts_snapshot.emulator import (
 )
 
 from conftest import Emulator, service_for
-
-GOOD = {"name": "sdk-env", "namespace": "atelier-auto", "tag": "v1"}
+from helpers import GOOD, run_cli
 
 
 @pytest.fixture
@@ -41,7 +39,7 @@ async def test_instance_and_project_come_from_the_platforms_variables(
 ) -> None:
     service = service_for(state_dir)
     try:
-        info = await service.instance()
+        info = await service.readiness()
         assert (info.notebook_id, info.notebook_id_source) == (DEMO_NOTEBOOK_ID, "env:INSTANCE_ID")
         assert (info.project_id, info.project_id_source) == (DEMO_PROJECT_ID, "env:PROJECT_ID")
         assert info.ready
@@ -66,7 +64,7 @@ async def test_the_hostname_rule(
     ):
         service = service_for(state_dir, hostname=hostname)
         try:
-            info = await service.instance()
+            info = await service.readiness()
             assert (info.notebook_id, info.notebook_id_source) == expected, hostname
         finally:
             await service.close()
@@ -109,7 +107,7 @@ async def test_the_sdk_session_is_found_where_the_platform_keeps_it(
 
     service = service_for(state_dir, modelarts_sdk_paths=["/nonexistent/sdk", str(sdk)])
     try:
-        info = await service.instance()
+        info = await service.readiness()
         assert info.credentials == f"modelarts-sdk:{sdk}"
         assert (info.project_id, info.project_id_source) == (
             DEMO_PROJECT_ID, f"credentials:modelarts-sdk:{sdk}",

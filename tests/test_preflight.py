@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import SAVE, as_json, run_cli, run_cli_command
-from test_handlers import GOOD, call
 
 from conftest import Emulator
+from helpers import GOOD, SAVE, as_json, call, finished_report, run_cli, run_cli_command
 
 # Shaped like a Huawei Cloud key pair; made up, and must never appear in an answer or a log.
 ACCESS_KEY = "HPUAZ7QK3M9WX2TB5R8N"
@@ -105,18 +104,6 @@ def jp_server_config(jp_server_config: dict[str, Any], tree: Tree) -> dict[str, 
         scan_root=str(tree.root), work_dir=str(tree.work), changes_since=tree.since
     )
     return jp_server_config
-
-
-async def finished_report(jp_fetch: Any, body: Any = None) -> dict[str, Any]:
-    code, report = await call(jp_fetch, "POST", "preflight", body=body or {})
-    assert code == 202, report
-    deadline = time.monotonic() + 20
-    while report["state"] == "running":
-        assert time.monotonic() < deadline, "the report never finished"
-        await asyncio.sleep(0.05)
-        code, report = await call(jp_fetch, "GET", "preflight")
-        assert code == 200
-    return report
 
 
 def check(report: dict[str, Any], check_id: str) -> dict[str, Any]:
@@ -231,12 +218,12 @@ async def test_an_existing_tag_is_refused_with_409_and_nothing_is_sent(
     assert tag["level"] == "block"
     assert tag["items"][0]["kind"] == "proposed-tag"
     assert tag["items"][0]["name"] == "20261127-3"
-    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, answer = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 409
     assert answer["check"] == "tag" and answer["field"] == "tag"
     assert "20261127-3" in answer["message"]
     assert modelarts_env.count("create_image") == 0
-    code, job = await call(jp_fetch, "POST", "images", body={**GOOD, "tag": "20261127-3"})
+    code, job = await call(jp_fetch, "POST", "jobs", body={**GOOD, "tag": "20261127-3"})
     assert code == 201, job
 
 
@@ -246,7 +233,7 @@ async def test_an_instance_not_running_blocks_the_report_and_the_save(
     modelarts_env.configure(notebook_status="STOPPED")
     report = await finished_report(jp_fetch)
     assert check(report, "instance")["level"] == "block"
-    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, answer = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert (code, answer["check"], answer["field"]) == (409, "instance", None)
     assert "STOPPED" in answer["message"]
     assert modelarts_env.count("create_image") == 0
@@ -263,13 +250,13 @@ async def test_a_size_block_refuses_the_save_unless_forced(
     report = await finished_report(jp_fetch)
     size = check(report, "size")
     assert size["level"] == "block", size
-    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, answer = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert (code, answer["check"]) == (409, "size")
     assert "force" in answer["message"]
     assert modelarts_env.count("create_image") == 0
-    code, answer = await call(jp_fetch, "POST", "images", body={**GOOD, "force": "yes"})
+    code, answer = await call(jp_fetch, "POST", "jobs", body={**GOOD, "force": "yes"})
     assert (code, answer["field"]) == (400, "force")
-    code, job = await call(jp_fetch, "POST", "images", body={**GOOD, "force": True})
+    code, job = await call(jp_fetch, "POST", "jobs", body={**GOOD, "force": True})
     assert code == 201, job
     sent = modelarts_env.images()[-1]
     assert "force" not in json.dumps(sent)
@@ -323,12 +310,12 @@ def tree_args(tree: Tree) -> list[str]:
 
 
 def test_cli_check_prints_the_report(modelarts_env: Emulator, state_dir: Path, tree: Tree) -> None:
-    result = run_cli(state_dir, "check", *tree_args(tree))
+    result = run_cli(state_dir, "preflight", *tree_args(tree))
     assert result.returncode == 0, result.stderr
     assert f"{tree.pip_cache}  (pip," in result.stdout
     for path, kind in tree.secrets.items():
         assert f"{path}  ({kind})" in result.stdout
-    answer = as_json(run_cli(state_dir, "check", "--json", *tree_args(tree)))
+    answer = as_json(run_cli(state_dir, "preflight", "--json", *tree_args(tree)))
     assert answer["estimate"]["files"] == len(tree.added)
     for text in (result.stdout, result.stderr, json.dumps(answer)):
         assert ACCESS_KEY not in text and SECRET_KEY not in text
@@ -353,12 +340,12 @@ def test_cli_save_stops_on_a_block_unless_forced(
 
 def test_cli_clean_asks_first(modelarts_env: Emulator, state_dir: Path, tree: Tree) -> None:
     before = sorted(tree.root.rglob("*"))
-    command = [*run_cli_command(state_dir, "clean", *tree_args(tree))]
+    command = [*run_cli_command(state_dir, "cleanup", *tree_args(tree))]
     refused = subprocess.run(command, input="n\n", capture_output=True, text=True, timeout=60)
     assert refused.returncode == 0 and "Nothing was deleted." in refused.stdout
     assert str(tree.pip_cache) in refused.stdout and str(tree.tmp) in refused.stdout
     assert sorted(tree.root.rglob("*")) == before
-    result = run_cli(state_dir, "clean", "--yes", *tree_args(tree))
+    result = run_cli(state_dir, "cleanup", "--yes", *tree_args(tree))
     assert result.returncode == 0, result.stderr
     assert "Cleaned" in result.stdout
     assert not [path for path in tree.pip_cache.rglob("*") if path.is_file()]

@@ -4,13 +4,11 @@ failing, and the request IDs Huawei support asks for."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
-from test_handlers import GOOD, call, wait_for_status
-
 from conftest import REQUEST_TIMEOUT, Emulator
+from helpers import GOOD, call, wait_for_status, wait_until_async
 
 
 async def test_a_lost_create_answer_is_found_and_followed(
@@ -28,7 +26,7 @@ async def test_a_lost_create_answer_is_found_and_followed(
     # ModelArts makes the image but answers only after the client has given up.
     modelarts_env.fault(route="create_image", after=True, delay=REQUEST_TIMEOUT + 2)
 
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
 
     assert code == 201, job
     assert job["id"] != decoy["id"]
@@ -44,7 +42,7 @@ async def test_an_image_deleted_while_creating_ends_its_job(
     jp_fetch: Any, modelarts_env: Emulator
 ) -> None:
     modelarts_env.configure(creating_seconds=3600)
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201
     await wait_for_status(jp_fetch, job["id"], {"CREATING"})
     polls_before = modelarts_env.count("show_image")
@@ -55,11 +53,11 @@ async def test_an_image_deleted_while_creating_ends_its_job(
     assert modelarts_env.count("show_image") - polls_before <= 3  # within a few polls
     assert "no longer has this image" in ended["status_message"]
     assert ended["finished_at"]
-    code, listing = await call(jp_fetch, "GET", "images")
-    assert [image["status"] for image in listing["images"]] == ["DELETED"]
+    code, listing = await call(jp_fetch, "GET", "jobs")
+    assert [image["status"] for image in listing["jobs"]] == ["DELETED"]
 
     modelarts_env.configure(creating_seconds=1)
-    code, again = await call(jp_fetch, "POST", "images", body=dict(GOOD, tag="after-delete"))
+    code, again = await call(jp_fetch, "POST", "jobs", body=dict(GOOD, tag="after-delete"))
     assert code == 201, again
 
 
@@ -67,7 +65,7 @@ async def test_a_job_that_cannot_be_checked_keeps_its_status_and_says_why(
     jp_fetch: Any, modelarts_env: Emulator
 ) -> None:
     modelarts_env.configure(creating_seconds=3600)
-    code, job = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201
     creating = await wait_for_status(jp_fetch, job["id"], {"CREATING"})
     # ModelArts refuses the status checks for a while (no permission, say).
@@ -76,12 +74,11 @@ async def test_a_job_that_cannot_be_checked_keeps_its_status_and_says_why(
         error_msg="No permission.",
     )  # fmt: skip
 
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        _, stuck = await call(jp_fetch, "GET", "images", job["id"])
-        if stuck["last_error"]:
-            break
-        await asyncio.sleep(0.1)
+    async def with_error() -> dict[str, Any] | None:
+        _, stuck = await call(jp_fetch, "GET", "jobs", job["id"])
+        return stuck if stuck["last_error"] else None
+
+    stuck = await wait_until_async(with_error, 10, what="a failed status check is recorded")
     assert stuck["status"] == "CREATING"
     assert "ModelArts.6407" in stuck["last_error"]["message"]
     assert len(stuck["last_error"]["request_id"]) == 32
@@ -92,24 +89,24 @@ async def test_a_job_that_cannot_be_checked_keeps_its_status_and_says_why(
     )
 
     modelarts_env.http.delete("/_emulator/faults").raise_for_status()
-    recovered = await wait_for_status(jp_fetch, job["id"], {"CREATING"})
-    deadline = time.monotonic() + 10
-    while recovered["last_error"] and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-        _, recovered = await call(jp_fetch, "GET", "images", job["id"])
-    assert recovered["last_error"] is None
+
+    async def recovered() -> dict[str, Any] | None:
+        _, job_now = await call(jp_fetch, "GET", "jobs", job["id"])
+        return None if job_now["last_error"] else job_now
+
+    assert (await wait_until_async(recovered, 10, what="last_error cleared"))["last_error"] is None
 
 
 async def test_failed_calls_carry_the_request_id(jp_fetch: Any, modelarts_env: Emulator) -> None:
     modelarts_env.fault(route="create_image", status=503, error_code="ModelArts.6102")
-    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, answer = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 502
     assert answer["error_code"] == "ModelArts.6102"
     assert len(answer["request_id"]) == 32
 
     # No answer in time, and no image made: nothing to follow, and no ID to give.
     modelarts_env.fault(route="create_image", delay=REQUEST_TIMEOUT + 1, status=503)
-    code, answer = await call(jp_fetch, "POST", "images", body=GOOD)
+    code, answer = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 504
     assert "nothing was saved" in answer["message"]
     assert answer["request_id"] is None

@@ -66,4 +66,7 @@ def test_invalid_requests_name_the_field(body: Any, field: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         validate_save_request(body)
     assert caught.value.field == field
-    assert len(caught.value.message) > 20
+    # The message names what is wrong and how to fix it.
+    message = caught.value.message
+    assert field in message.replace(" ID", "_id").replace("workspace ", "workspace_").lower()
+    assert any(fix in message for fix in ("Use ", "Allowed fields:", "must be a JSON object with"))

@@ -7,7 +7,6 @@ import json
 import logging
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,22 +16,15 @@ import pytest
 from jupyterlab_modelarts_snapshot.emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY
 
 from conftest import Emulator, service_for
+from helpers import GOOD
 from server_process import JupyterServer
 
-GOOD = {"name": "secure-env", "namespace": "atelier-auto", "tag": "v1"}
 ROUTES = [
-    ("GET", "instance"),
-    ("GET", "images"),
-    ("POST", "images"),
-    ("GET", "images/6b0f3c5e-1d2a-4c8b-9e7f-0a1b2c3d4e5f"),
+    ("GET", "readiness"),
+    ("GET", "jobs"),
+    ("POST", "jobs"),
+    ("GET", "jobs/6b0f3c5e-1d2a-4c8b-9e7f-0a1b2c3d4e5f"),
 ]
-
-
-@pytest.fixture
-def server(modelarts_env: Emulator, tmp_path: Path, state_dir: Path) -> Iterator[JupyterServer]:
-    running = JupyterServer(tmp_path / "server", state_dir).start()
-    yield running
-    running.stop()
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
@@ -62,15 +54,15 @@ def test_cookie_post_without_xsrf_is_refused(
             f"/lab?token={server.token}"
         )  # logs in: sets the login and _xsrf cookies
         assert page.status_code == 200
-        assert browser.get("/modelarts-snapshot/instance").status_code == 200  # the cookie works
-        refused = browser.post("/modelarts-snapshot/images", json=GOOD)
+        assert browser.get("/modelarts-snapshot/readiness").status_code == 200  # the cookie works
+        refused = browser.post("/modelarts-snapshot/jobs", json=GOOD)
         assert refused.status_code == 403
         assert "xsrf" in refused.json()["message"].lower()
         assert modelarts_env.count("create_image") == 0
         xsrf = browser.cookies.get("_xsrf")
         assert xsrf
         accepted = browser.post(
-            "/modelarts-snapshot/images", json=GOOD, headers={"X-XSRFToken": xsrf}
+            "/modelarts-snapshot/jobs", json=GOOD, headers={"X-XSRFToken": xsrf}
         )
         assert accepted.status_code == 201, accepted.text
     assert modelarts_env.count("create_image") == 1
@@ -82,7 +74,7 @@ async def test_two_simultaneous_saves_send_one_create(
     async def post(tag: str) -> int:
         try:
             response = await jp_fetch(
-                "modelarts-snapshot", "images", method="POST", body=json.dumps({**GOOD, "tag": tag})
+                "modelarts-snapshot", "jobs", method="POST", body=json.dumps({**GOOD, "tag": tag})
             )
         except Exception as error:  # tornado raises for 4xx
             return int(error.code)  # type: ignore[attr-defined]
@@ -129,12 +121,12 @@ async def test_no_secret_in_logs_answers_errors_or_records(
     service = service_for(state_dir, poll_interval=0.2, request_timeout=1.0)
     seen: list[str] = []
     try:
-        info = await service.instance()
+        info = await service.readiness()
         job = await service.start_save(GOOD)
         modelarts_env.fault(route="show_image", status=503, count=2)
         modelarts_env.fault(route="show_image", delay=2.0, count=1)
         for _ in range(3):
-            await service.poll_unfinished()
+            await service.follower.poll_unfinished()
         try:
             await service.start_save(GOOD)
         except Exception as error:  # 409 while unfinished

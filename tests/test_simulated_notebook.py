@@ -196,7 +196,7 @@ class PlatformServer:
         raise AssertionError("the platform's server did not start")
 
     def instance(self) -> httpx.Response:
-        return self.http.get("/modelarts-snapshot/instance")
+        return self.http.get("/modelarts-snapshot/readiness")
 
     def stop(self) -> None:
         self.process.terminate()

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from jupyter_core.paths import jupyter_runtime_dir
 
-from . import __version__
+from ._version import __version__
 from .i18n import Text, _
-from .models import CheckItem
+from .kernels import running_servers
 
 DISTRIBUTION = "jupyterlab-modelarts-snapshot"
 MODULE = "jupyterlab_modelarts_snapshot"
@@ -69,46 +68,6 @@ class ServerPython:
     def jupyterlab_major(self) -> int | None:
         version = self.packages.get("jupyterlab")
         return int(version.split(".")[0]) if version else None
-
-
-def running_servers() -> list[dict[str, Any]]:
-    """The Jupyter servers of this user that are running now (from their runtime files)."""
-    from jupyter_server.serverapp import list_running_servers
-
-    return [info for info in list_running_servers(jupyter_runtime_dir()) if _alive(info["pid"])]
-
-
-def busy_kernels() -> list[CheckItem] | None:
-    """Busy kernels of this user's running Jupyter servers, asked through their REST API (for
-    the CLI, which has no kernel manager); None when no server answered."""
-    found: list[CheckItem] | None = None
-    for info in running_servers():
-        try:
-            response = httpx.get(
-                f"{info['url'].rstrip('/')}/api/kernels",
-                headers={"Authorization": f"token {info.get('token', '')}"},
-                timeout=3,
-            )
-            response.raise_for_status()
-            kernels = response.json()
-        except (httpx.HTTPError, ValueError):
-            continue
-        found = (found or []) + [
-            CheckItem(kind="kernel", id=str(kernel.get("id")), name=kernel.get("name"))
-            for kernel in kernels
-            if isinstance(kernel, dict) and kernel.get("execution_state") == "busy"
-        ]
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def describe_python(executable: str) -> dict[str, Any]:
