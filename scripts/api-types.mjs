@@ -1,9 +1,9 @@
-// Writes the front end's generated modules from the files the server reads, so that the two
-// cannot drift:
-// - src/openapi.d.ts, the types of the local REST API, from openapi.json;
-// - src/vocabulary.ts, the lists in openapi.json's enums (job statuses and which of them end a
-//   job or end it in failure, check levels and ids, rebuild files, package managers);
-// - src/rules.ts, the input rules of a save, from rules.json.
+// Writes the front end's generated modules (src/generated/) from the files the server reads,
+// so that the two cannot drift:
+// - openapi.d.ts, the types of the local REST API, from openapi.json;
+// - vocabulary.ts, the lists in openapi.json's enums (job statuses and which of them end a job
+//   or end it in failure, check levels and ids, rebuild files, package managers);
+// - rules.ts, the input rules of a save, from rules.json.
 // `--check` fails instead when a file is not what its source gives (jest runs it).
 import { readFileSync, writeFileSync } from 'fs';
 import openapiTS, { astToString } from 'openapi-typescript';
@@ -108,13 +108,13 @@ const format = async (target, text) =>
   });
 
 const outputs = {
-  'src/openapi.d.ts': await format(
-    'src/openapi.d.ts',
+  'src/generated/openapi.d.ts': await format(
+    'src/generated/openapi.d.ts',
     banner(DOCUMENT, "The local REST API's types") +
       astToString(await openapiTS(document))
   ),
-  'src/vocabulary.ts': await format('src/vocabulary.ts', vocabulary),
-  'src/rules.ts': await format('src/rules.ts', rulesModule)
+  'src/generated/vocabulary.ts': await format('src/generated/vocabulary.ts', vocabulary),
+  'src/generated/rules.ts': await format('src/generated/rules.ts', rulesModule)
 };
 
 if (process.argv.includes('--check')) {

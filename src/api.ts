@@ -17,7 +17,7 @@ import type {
   IReadiness,
   ISaveRequest
 } from './types';
-import type { RebuildFile } from './vocabulary';
+import type { RebuildFile } from './generated/vocabulary';
 
 /** Where the extension's REST API lives under the Jupyter server's base URL. */
 const ROOT = 'modelarts-snapshot';

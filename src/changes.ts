@@ -13,7 +13,7 @@ import {
   IManagerChanges,
   IManifestNow
 } from './types';
-import { Manager, MANAGERS } from './vocabulary';
+import { Manager, MANAGERS } from './generated/vocabulary';
 
 /** One manager's part of the changes (an open object in openapi.json; see `IManagerChanges`). */
 function managerChanges(

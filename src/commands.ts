@@ -18,7 +18,7 @@ import { PreflightView } from './preflight';
 import { ISettings } from './settings';
 import { IJob } from './types';
 import { defaultTag } from './validation';
-import { FAILED } from './vocabulary';
+import { FAILED } from './generated/vocabulary';
 
 /** The organization of this page's last save, offered in the next form. */
 const LAST_NAMESPACE_KEY = `${PLUGIN_ID}:last-namespace`;

@@ -5,7 +5,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IJob } from './types';
-import { CheckLevel, FAILED, Status } from './vocabulary';
+import { CheckLevel, FAILED, Status } from './generated/vocabulary';
 
 /** Each status in words. A status openapi.json adds is a type error here until it has words. */
 export function statusWords(status: Status, trans: TranslationBundle): string {

@@ -5,7 +5,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApiError, IJobsAPI, jobsAPI, ServerExtensionMissing } from './api';
 import { IJob, IReadiness, ISaveRequest } from './types';
-import { FINISHED } from './vocabulary';
+import { FINISHED } from './generated/vocabulary';
 
 /**
  * How the page currently reaches the Jupyter server.

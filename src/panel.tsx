@@ -18,7 +18,7 @@ import {
 import { CommandIDs } from './ids';
 import { isFinished, JobsModel } from './model';
 import { IJob } from './types';
-import { REBUILD_FILES } from './vocabulary';
+import { REBUILD_FILES } from './generated/vocabulary';
 
 function RequestId(props: {
   id: string | null;

@@ -10,7 +10,7 @@ import { IPreflightAPI, preflightAPI } from './api';
 import { actionButton, element } from './dom';
 import { humanBytes, levelWords } from './format';
 import { ICheck, ICheckItem, IImageName, IPreflightReport } from './types';
-import { CheckId } from './vocabulary';
+import { CheckId } from './generated/vocabulary';
 
 // Unique element IDs, so labels stay tied to what they name.
 let nextPreflightId = 0;

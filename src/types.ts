@@ -3,7 +3,7 @@
  * from the types generated from its OpenAPI document (`openapi.d.ts`, `jlpm build:api`).
  */
 
-import type { components, operations } from './openapi';
+import type { components, operations } from './generated/openapi';
 
 type Schemas = components['schemas'];
 /** The JSON body of an operation's answer with this HTTP status. */

@@ -5,7 +5,7 @@
  */
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 
-import { RULES } from './rules';
+import { RULES } from './generated/rules';
 
 /** The fields of the Save form (without one, `workspace_id` is the server's setting). */
 export type Field = 'name' | 'namespace' | 'tag' | 'description';

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { LEVEL_WORDS } from '../format';
-import { RULES } from '../rules';
+import { RULES } from '../generated/rules';
 import {
   CHECK_IDS,
   CHECK_LEVELS,
@@ -16,7 +16,7 @@ import {
   FINISHED,
   REBUILD_FILES,
   STATUSES
-} from '../vocabulary';
+} from '../generated/vocabulary';
 
 const ROOT = path.join(__dirname, '..', '..');
 const DOCUMENT = JSON.parse(

@@ -9,7 +9,7 @@ import {
   statusWords
 } from '../format';
 import { IJob } from '../types';
-import { STATUSES } from '../vocabulary';
+import { STATUSES } from '../generated/vocabulary';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const bytes = require('../../tests/byte-cases.json');

@@ -6,7 +6,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { ApiError, IJobsAPI, ServerExtensionMissing } from '../api';
 import { JobsModel } from '../model';
 import { IJob, IJobPage, IReadiness, ISaveRequest } from '../types';
-import { Status } from '../vocabulary';
+import { Status } from '../generated/vocabulary';
 
 const READY: IReadiness = {
   notebook_id: '6b0f3c5e-1d2a-4c8b-9e7f-0a1b2c3d4e5f',
