@@ -138,6 +138,10 @@ class ModelArtsSnapshot(Configurable):
     scan_timeout = Float(
         120.0, min=0.1, help="Seconds a pre-flight walk may take before it reports what it saw."
     ).tag(config=True)
+    proc_dir = Unicode(
+        "/proc",
+        help="Where the pre-flight reads the container's processes, for the processes check.",
+    ).tag(config=True)
     manifest_dir = Unicode(
         help="Where each save writes its manifest and lineage inside the container, outside the "
         "work volume, so that the image holds them (default ~/.modelarts-snapshot, that is "

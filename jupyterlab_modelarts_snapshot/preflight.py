@@ -273,7 +273,7 @@ class Preflight:
         checks = [
             await self.instance_check(),
             await self.tag_check(request),
-            processes_check(await asyncio.to_thread(stuck_processes)),
+            processes_check(await asyncio.to_thread(stuck_processes, self.settings.proc_dir)),
             kernels_check(await asyncio.to_thread(self.kernels.busy)),
             layers_check(await self.records.lineage_depth(), self.settings.lineage_warn_depth),
         ]
