@@ -16,7 +16,7 @@
 # tests (they mostly wait for the browser) and the other stages one after another; each writes a
 # log under build/test-logs/ that is printed when it ends, and the script fails if any stage
 # failed, and says which. pytest's exit 5 (nothing collected) is not a failure.
-#   PYTEST_WORKERS   pytest-xdist's -n (default: auto, one a core); or give -n, -p no:xdist
+#   PYTEST_WORKERS   pytest-xdist's -n (default: two a core, at most 8); or give -n, -p no:xdist
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Bytecode is written (in __pycache__/, ignored by git): each of the tests' server and CLI
@@ -82,6 +82,29 @@ stage_ui() {
     return 1
   fi
   export CHROMIUM_PATH
+  # The UI tests' servers have fixed ports (the emulator 8090, JupyterLab 8888-8890), and outside
+  # CI Playwright would use a server it finds there, whosever it is: one UI run at a time on this
+  # machine (another checkout's test.sh waits here), and none while another holds the ports.
+  exec 8>"${TMPDIR:-/tmp}/jupyterlab-modelarts-snapshot-ui-ports.lock"
+  flock 8
+  python - <<'PORTS'
+import socket, sys, time
+ports, deadline, said = (8090, 8888, 8889, 8890), time.monotonic() + 600, False
+while True:
+    busy = []
+    for port in ports:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                busy.append(port)
+    if not busy:
+        break
+    if time.monotonic() > deadline:
+        sys.exit(f"ports {busy} are still in use: the UI tests need 8090 and 8888-8890")
+    if not said:
+        print(f"waiting for ports {busy} (another UI test run, or the demo?)", flush=True)
+        said = True
+    time.sleep(2)
+PORTS
   (cd ui-tests && jlpm playwright test)
 }
 
@@ -90,10 +113,12 @@ stage_release() {
 }
 
 stage_python() {
-  local args=(-p no:cacheprovider) workers="${PYTEST_WORKERS:-auto}" selected
-  # One pytest-xdist worker a core, unless told (-n, -p no:xdist) or unless the arguments select
-  # a few tests, which run sooner in one process than two workers take to start. pyproject.toml
-  # keeps each module marked xdist_group on one worker.
+  local args=(-p no:cacheprovider) selected
+  local workers="${PYTEST_WORKERS:-$(python -c 'import os; print(min(8, 2 * (os.cpu_count() or 1)))')}"
+  # pytest-xdist workers: two a core (the tests mostly wait, on servers, the emulator's timers
+  # and subprocesses), unless told (-n, -p no:xdist, PYTEST_WORKERS) or unless the arguments
+  # select a few tests, which then run sooner in one process than the workers take to start.
+  # pyproject.toml sets how the tests are shared out (--dist).
   if [[ " ${PYTEST_ARGS[*]} " != *" -n"* && " ${PYTEST_ARGS[*]} " != *" --numprocesses"* &&
     " ${PYTEST_ARGS[*]} " != *"no:xdist"* ]]; then
     if [ ${#PYTEST_ARGS[@]} -gt 0 ]; then

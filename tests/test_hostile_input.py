@@ -34,9 +34,6 @@ OPENAPI = Path(jupyterlab_modelarts_snapshot.__file__).with_name("openapi.json")
 # extra ones schemathesis' own checks make.
 HOSTILE_PORT = free_port()
 HYPOTHESIS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-# One server for the module, with the emulator set up for it (a slow save, no other requests):
-# under pytest-xdist the module runs whole on one worker, with no other test in between.
-pytestmark = pytest.mark.xdist_group("hostile-server")
 
 
 @pytest.fixture(scope="module")

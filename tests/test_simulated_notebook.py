@@ -44,16 +44,13 @@ USER = "ma-user"
 # A Python every user may run (a pyenv under /root is not), for the platform's and kernel's envs.
 BASE_PYTHON = "/usr/bin/python3"
 
-pytestmark = [
-    pytest.mark.skipif(
-        os.geteuid() != 0 or shutil.which("useradd") is None or not os.access(BASE_PYTHON, os.X_OK),
-        reason="creating the non-root ma-user needs root (CI runs as root) and a system Python",
-    ),
-    # Both tests share one simulated notebook: under pytest-xdist they run on one worker.
-    pytest.mark.xdist_group("simulated-notebook"),
-]
-# One simulated notebook at a time on this machine: two test runs at once (two checkouts) would
-# add and delete the same ma-user.
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("useradd") is None or not os.access(BASE_PYTHON, os.X_OK),
+    reason="creating the non-root ma-user needs root (CI runs as root) and a system Python",
+)
+# One simulated notebook at a time on this machine: two test runs at once (two checkouts, or two
+# pytest-xdist workers that each got one of this module's tests) would add and delete the same
+# ma-user.
 MACHINE_LOCK = Path(tempfile.gettempdir()) / "jupyterlab-modelarts-snapshot-ma-user.lock"
 
 

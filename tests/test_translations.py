@@ -22,8 +22,6 @@ from jupyterlab_modelarts_snapshot import i18n
 ROOT = Path(__file__).parent.parent
 MESSAGES = ROOT / "jupyterlab_modelarts_snapshot" / "locale" / "zh_CN" / "LC_MESSAGES"
 FIX = "Run scripts/translations.sh, translate the new msgstr in the .po, and run it again."
-# The extraction runs once for the module: under pytest-xdist the module stays on one worker.
-pytestmark = pytest.mark.xdist_group("translations")
 
 
 def key(message: object) -> tuple[str | None, str]:
