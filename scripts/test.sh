@@ -123,7 +123,7 @@ stage_python() {
     " ${PYTEST_ARGS[*]} " != *"no:xdist"* ]]; then
     if [ ${#PYTEST_ARGS[@]} -gt 0 ]; then
       selected=$(python -m pytest -p no:cacheprovider -n 0 -q --collect-only "${PYTEST_ARGS[@]}" 2>/dev/null |
-        grep -oE '^[0-9]+(/[0-9]+)? tests? collected' | grep -oE '^[0-9]+' || true)
+        sed -nE 's/^no tests collected.*/0/p; s/^([0-9]+)(\/[0-9]+)? tests? collected.*/\1/p' || true)
       [ -n "$selected" ] && [ "$selected" -le 8 ] && workers=0
     fi
     args+=(-n "$workers")
@@ -189,21 +189,30 @@ lane() {
 
 rm -f "$LOGS"/*.result
 started=$(date +%s)
-echo "==> running at once: $(
-  has python && printf 'python; '
-  has ui && printf 'ui; '
-  for name in install lint js release; do has "$name" && printf '%s ' "$name"; done
-) (logs in $LOGS/)"
+lanes=()
+has python && lanes+=(python)
+has ui && lanes+=(ui)
+rest=()
+for name in install lint js release; do has "$name" && rest+=("$name"); done
+[ ${#rest[@]} -gt 0 ] && lanes+=("${rest[*]}")
+echo "==> at once: $(printf '[%s] ' "${lanes[@]}")(logs in $LOGS/)"
 # Each lane in its own process group, so that an interrupt ends the servers it started too.
 set -m
 pids=()
 has python && { lane python & pids+=($!); }
 has ui && { lane ui & pids+=($!); }
-rest=()
-for name in install lint js release; do has "$name" && rest+=("$name"); done
 [ ${#rest[@]} -gt 0 ] && { lane "${rest[@]}" & pids+=($!); }
 set +m
+# An interrupt, as the terminal would send it to each lane (pytest then runs its teardowns and
+# Playwright stops its servers); whatever still runs after 20 s is terminated.
 stop_lanes() {
+  local pid _
+  for pid in "${pids[@]}"; do kill -INT -- "-$pid" 2>/dev/null || true; done
+  for _ in $(seq 40); do
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && break; pid=""; done
+    [ -z "$pid" ] && return
+    sleep 0.5
+  done
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
 }
 trap 'stop_lanes; exit 130' INT TERM
