@@ -10,5 +10,5 @@ bash scripts/bootstrap.sh
 CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium || command -v chromium-browser || true)}"
 [ -n "$CHROMIUM_PATH" ] || { echo "Chromium is needed for the page-load benchmark (or pass --no-browser)" >&2; }
 export CHROMIUM_PATH
-(cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 jlpm install --silent >/dev/null)
+# (bootstrap.sh installs ui-tests' node modules, whose Playwright drives Chromium here)
 python benchmarks/run.py "$@"

@@ -3,7 +3,7 @@
 # Stop both with Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh python frontend
 # shellcheck disable=SC1091
 . "${VENV:-.venv}/bin/activate"
 

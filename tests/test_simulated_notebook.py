@@ -14,7 +14,9 @@ Needs root (to create the user), so it runs in CI and is skipped elsewhere.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import importlib.util
 import os
 import pwd
 import secrets
@@ -46,6 +48,10 @@ pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("useradd") is None or not os.access(BASE_PYTHON, os.X_OK),
     reason="creating the non-root ma-user needs root (CI runs as root) and a system Python",
 )
+# One simulated notebook at a time on this machine: two test runs at once (two checkouts, or two
+# pytest-xdist workers that each got one of this module's tests) would add and delete the same
+# ma-user.
+MACHINE_LOCK = Path(tempfile.gettempdir()) / "jupyterlab-modelarts-snapshot-ma-user.lock"
 
 
 @dataclass
@@ -88,22 +94,28 @@ def checksums(folder: Path) -> dict[str, str]:
 
 
 def the_wheel(into: Path) -> Path:
-    """This version's wheel: the release check's when it is newer than the code, or built now."""
-    built = sorted((ROOT / "dist").glob(f"jupyterlab_modelarts_snapshot-{__version__}-*.whl"))
-    newest_code = max(
-        path.stat().st_mtime for path in (ROOT / "jupyterlab_modelarts_snapshot").rglob("*.py")
-    )
-    if built and built[-1].stat().st_mtime > newest_code:
-        return built[-1]
+    """This version's wheel, built now from the tree with the front end as it is built there;
+    without a build environment of its own when the venv has the build tools (bootstrap.sh
+    installs them), so it takes seconds."""
+    tools = ("hatchling", "hatch_nodejs_version", "hatch_jupyter_builder")
+    ready = all(importlib.util.find_spec(tool) for tool in tools)
+    isolation = ["--no-isolation"] if ready else []
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(into), str(ROOT)],
+        [sys.executable, "-m", "build", "--wheel", *isolation, "--outdir", str(into), str(ROOT)],
         check=True, capture_output=True,
     )  # fmt: skip
     return next(into.glob("*.whl"))
 
 
 @pytest.fixture(scope="module")
-def notebook() -> Iterator[Notebook]:
+def one_notebook_at_a_time() -> Iterator[None]:
+    with MACHINE_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="module")
+def notebook(one_notebook_at_a_time: None) -> Iterator[Notebook]:
     root = Path(tempfile.mkdtemp(prefix="modelarts-notebook-", dir="/tmp"))
     root.chmod(0o755)  # the user walks through it
     created_user = False
@@ -134,8 +146,6 @@ def notebook() -> Iterator[Notebook]:
         dist = root / "dist"
         dist.mkdir()
         wheel = the_wheel(dist)
-        if wheel.parent != dist:
-            wheel = Path(shutil.copy(wheel, dist))
         subprocess.run(["chmod", "-R", "a+rX", str(dist)], check=True)
         kernel_env = root / "kernel-env"
         kernel_env.mkdir()
