@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's tests, in stages:
 #   install   the extension is installed, enabled and OK (server extension and labextension)
-#   lint      ruff, ruff format and mypy; eslint and prettier
+#   lint      ruff, ruff format, mypy and the architecture contract (lint-imports); eslint and prettier
 #   js        the front end's unit tests (jest)
 #   ui        the UI tests: galata + Playwright in Chromium, against the emulator and JupyterLab
 #   release   sdist and wheel, twine, the wheel in a clean venv, the browser check
@@ -62,10 +62,11 @@ stage_install() {
 }
 
 stage_lint() {
-  echo "--> ruff, ruff format, mypy"
+  echo "--> ruff, ruff format, mypy, the architecture contract"
   ruff check .
   ruff format --check .
   mypy
+  lint-imports --no-cache
   echo "--> eslint, prettier"
   jlpm lint:check
 }
