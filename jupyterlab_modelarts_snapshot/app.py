@@ -53,7 +53,7 @@ class ModelArtsSnapshotApp(ExtensionApp):
             )
         self.log.info(
             "ModelArts snapshot: notebook %s (from %s), %s",
-            self.service.notebook_id,
+            self.service.identity.notebook_id,
             self.service.identity.notebook_id_source,
             settings.describe(),
         )

@@ -281,9 +281,9 @@ REBUILD_FORMATS = {word: name for name, word in REBUILD_FILES.items()}
 
 async def _manifest(args: argparse.Namespace, service: SaveService, out: Output) -> int:
     if args.id:
-        job = await service.job(args.id)
-        record = await service.records.of_image_async(args.id)
-        if job is None or record is None:
+        try:
+            job, record = await service.job_record(args.id)
+        except UnknownJob:  # said in the CLI's words
             return out.error(
                 UnknownJob(
                     _(

@@ -51,17 +51,17 @@ class Follower:
         self.identity = identity
         self._poller: asyncio.Task[None] | None = None
 
-    async def _synced(self) -> None:
-        # The first read loads every record, off the event loop; later reads sync themselves.
+    async def load_once(self) -> None:
+        """The first read loads every record, off the event loop; later reads sync themselves."""
         if not self.store.loaded:
             await asyncio.to_thread(self.store.load)
 
     async def unfinished(self) -> list[Job]:
-        await self._synced()
+        await self.load_once()
         return self.store.unfinished(self.identity.notebook_id)
 
     async def job(self, job_id: str) -> Job | None:
-        await self._synced()
+        await self.load_once()
         return self.store.get(job_id)
 
     async def write(self, job: Job) -> None:

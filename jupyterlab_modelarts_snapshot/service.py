@@ -104,16 +104,12 @@ class SaveService:
         await self.close()
 
     # -- readiness and jobs ------------------------------------------------------------------
-    @property
-    def notebook_id(self) -> str | None:
-        return self.identity.notebook_id
-
     async def readiness(self) -> Readiness:
         return await self.identity.readiness()
 
     async def jobs(self, limit: int = 100, offset: int = 0) -> JobPage:
         """This instance's jobs, newest first."""
-        await self.follower.unfinished()  # loads the index once, off the event loop
+        await self.follower.load_once()
         return self.store.page(self.identity.notebook_id or "", limit, offset)
 
     async def job(self, job_id: str) -> Job | None:
