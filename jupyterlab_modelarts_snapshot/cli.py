@@ -18,10 +18,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from jupyter_core.application import JupyterApp
-
 from . import emulator, i18n, installer
-from .config import ModelArtsSnapshot
+from .config import ModelArtsSnapshot, load_settings
 from .exceptions import (
     EXIT_OK,
     EXIT_SAVE_FAILED,
@@ -34,25 +32,11 @@ from .exceptions import (
     outcome,
 )
 from .i18n import _, tr
-from .models import LEVELS, Check, Job, PreflightReport
+from .models import LEVELS, SERVICE_KERNEL, Check, Job, PreflightReport
 from .rebuild import REBUILD_FILES, rebuild_file
 from .rules import validate_save_request
 from .service import SaveService, build_service
 from .sizes import human_bytes
-
-
-class _ConfigLoader(JupyterApp):
-    """Loads ``c.ModelArtsSnapshot`` from the Jupyter server config files and the command line."""
-
-    name = "jupyter-modelarts-snapshot"
-    config_file_name = "jupyter_server_config"
-    classes = [ModelArtsSnapshot]
-
-
-def load_settings(config_args: list[str]) -> ModelArtsSnapshot:
-    loader = _ConfigLoader()
-    loader.initialize(config_args)
-    return ModelArtsSnapshot(config=loader.config)
 
 
 def _human_size(size_kb: int | None) -> str:
@@ -419,11 +403,37 @@ async def _doctor(args: argparse.Namespace, service: SaveService, out: Output) -
                 names=", ".join(f"c.ModelArtsSnapshot.{name}" for name in in_config),
             )
         )
+    transport = await asyncio.to_thread(installer.page_transport)
+    lines.append(
+        tr("JupyterLab page:   {value}", value=i18n.render(TRANSPORT_WORDS[transport.kind]))
+    )
+    if transport.error:
+        lines.append(tr("The service kernel cannot start: {error}", error=transport.error))
     lines.append(tr("Ready to save an image.") if info.ready else tr("Not ready:"))
     lines += [f"  - {i18n.render(problem)}" for problem in info.problems]
-    result = {**info.to_dict(), "jupyter_env": env, "credentials_in_config": in_config}
+    result = {
+        **info.to_dict(),
+        "jupyter_env": env,
+        "credentials_in_config": in_config,
+        "page_transport": transport.kind,
+        "service_kernel_error": transport.error,
+    }
     out.result(result, "\n".join(lines))
     return EXIT_OK if info.ready else OUTCOMES[NotReady].exit_code
+
+
+# How the running server's JupyterLab page reaches the service (installer.page_transport).
+TRANSPORT_WORDS = {
+    "rest": _("reaches the service through the server extension (REST)"),
+    "kernel": _(
+        "reaches the service through the service kernel; the server extension loads at the "
+        "next start"
+    ),
+    "none": _(
+        "cannot reach the service: run jupyter modelarts-snapshot install, then reload the page"
+    ),
+    "unknown": _("no running Jupyter server of this user was found"),
+}
 
 
 async def _install(args: argparse.Namespace, out: Output) -> int:
@@ -451,6 +461,7 @@ async def _install(args: argparse.Namespace, out: Output) -> int:
         return OUTCOMES[NotReady].exit_code
     print(tr("Installed: {names}", names=", ".join(installed)))
     print(tr("Enabled the server extension in your Jupyter config (~/.jupyter)."))
+    print(tr("Installed the service kernel's kernelspec ({name}).", name=SERVICE_KERNEL))
     print(i18n.render(INSTALL_NEXT_STEPS))
     return EXIT_OK
 
@@ -458,11 +469,13 @@ async def _install(args: argparse.Namespace, out: Output) -> int:
 INSTALL_NEXT_STEPS = _(
     """
 What happens next:
-  1. Reload the JupyterLab page: the "Save as image" button and the Image snapshots panel appear.
-     Until the Jupyter server starts again, the panel says that the server extension is not loaded.
-  2. The server extension loads when the Jupyter server starts. Meanwhile save from here:
+  1. Reload the JupyterLab page: the "Save as image" button, the form and the Image snapshots
+     panel work at once. Until the Jupyter server starts again, they reach the service through
+     a kernel named "ModelArts snapshot service" (the Running panel lists it; it is never offered
+     for a notebook). Saves can also be made from here:
        jupyter modelarts-snapshot save --name NAME --namespace ORGANIZATION
      or from a notebook: %load_ext jupyterlab_modelarts_snapshot, then %modelarts_snapshot save ...
+  2. The server extension loads when the Jupyter server starts, and the page then uses it.
   3. To keep the extension, save an image now: an instance started from it has the extension
      from boot. A stop resets ~/.local and ~/.jupyter, so without a saved image the extension is
      gone after a stop, and this command has to be run again."""

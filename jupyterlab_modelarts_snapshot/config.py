@@ -13,6 +13,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from jupyter_core.application import JupyterApp
 from jupyter_core.paths import jupyter_data_dir
 from traitlets import Float, Integer, List, Unicode, default
 from traitlets.config import Configurable
@@ -288,3 +289,19 @@ def container_start() -> float:
         if line.startswith("btime ")
     )
     return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
+class _ConfigLoader(JupyterApp):
+    """Loads ``c.ModelArtsSnapshot`` from the Jupyter server config files and the command line."""
+
+    name = "jupyter-modelarts-snapshot"
+    config_file_name = "jupyter_server_config"
+    classes = [ModelArtsSnapshot]
+
+
+def load_settings(config_args: list[str]) -> ModelArtsSnapshot:
+    """The settings outside the Jupyter server (the CLI, the magic, the service kernel): from the
+    same config files and environment, and ``--ModelArtsSnapshot.*`` arguments."""
+    loader = _ConfigLoader()
+    loader.initialize(config_args)
+    return ModelArtsSnapshot(config=loader.config)

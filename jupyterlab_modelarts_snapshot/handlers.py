@@ -1,7 +1,8 @@
 """The local REST API under ``{base_url}modelarts-snapshot/``: JSON, authenticated like every Jupyter API.
 
-Handlers only translate: the service raises the errors of ``exceptions.py``, and
-``SnapshotHandler.write_error`` answers each with its status from the one table there.
+Handlers only carry: each path's operations are in ``routes.py`` (the service kernel's comm
+carries the same ones); a refusal raised there is answered by ``SnapshotHandler.write_error``
+with its status from the one table in ``exceptions.py``.
 """
 
 from __future__ import annotations
@@ -13,14 +14,10 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from . import i18n
-from .exceptions import InvalidInput, RequestTooLarge, SnapshotError, UnknownJob, outcome
+from .exceptions import SnapshotError, outcome
 from .i18n import _
+from .routes import NAMESPACE, ROUTES, Operation, Request, not_allowed
 from .service import SaveService
-
-MAX_BODY_BYTES = 64 * 1024
-NAMESPACE = "modelarts-snapshot"
-PAGE_LIMIT_DEFAULT = 100
-PAGE_LIMIT_MAX = 500
 
 
 class SnapshotHandler(APIHandler):
@@ -38,21 +35,6 @@ class SnapshotHandler(APIHandler):
         self.set_header("Vary", "Accept-Language")
         self.finish(json.dumps(i18n.render(body, language)))
 
-    def json_body(self) -> Any:
-        """The request's JSON body (None when empty), or the error that says what is wrong."""
-        if len(self.request.body) > MAX_BODY_BYTES:
-            raise RequestTooLarge(
-                _(
-                    "The request body is over {size} KiB; send only the fields this call "
-                    "documents.",
-                    size=MAX_BODY_BYTES // 1024,
-                )
-            )
-        try:
-            return json.loads(self.request.body or b"null")
-        except (ValueError, RecursionError):  # not JSON, bad UTF-8, or nested too deep
-            raise InvalidInput("body", _("The request body is not valid JSON.")) from None
-
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         # An error of exceptions.py is an answer to the request (logged as its 4xx/5xx line),
         # not a fault of the server: no traceback.
@@ -69,14 +51,11 @@ class SnapshotHandler(APIHandler):
         if exc_info and isinstance(exc_info[1], web.HTTPError) and exc_info[1].log_message:
             reason = exc_info[1].log_message
         if status_code == 405:
-            allowed = ", ".join(self.SUPPORTED_METHODS)
-            self.set_header("Allow", allowed)
-            reason = _(
-                "{method} is not supported here; use {allowed}.",
-                method=self.request.method,
-                allowed=allowed,
-            )
-        elif status_code in (401, 403):
+            refusal = not_allowed(self.request.method or "", list(self.SUPPORTED_METHODS))
+            self.set_header("Allow", refusal.headers["Allow"])
+            self.reply(405, refusal.body)
+            return
+        if status_code in (401, 403):
             reason = _(
                 "{reason}. Send the Jupyter server's token (header 'Authorization: token "
                 "<token>') or use the JupyterLab page, which also sends the XSRF token for POST "
@@ -89,147 +68,40 @@ class SnapshotHandler(APIHandler):
         self.reply(status_code, {"message": reason})
 
 
-class ReadinessHandler(SnapshotHandler):
-    SUPPORTED_METHODS = ("GET",)
+class RouteHandler(SnapshotHandler):
+    """One path of ``routes.ROUTES``: its operations answer, whatever the method."""
 
-    @web.authenticated
-    async def get(self) -> None:
-        self.reply(200, (await self.service.readiness()).to_dict())
+    def initialize(self, operations: dict[str, Operation]) -> None:
+        self.operations = operations
+        self.SUPPORTED_METHODS = tuple(operations)  # anything else is 405, with Allow
 
-
-def _page_argument(handler: SnapshotHandler, name: str, default: int, maximum: int) -> int:
-    text = handler.get_query_argument(name, str(default))
-    if (
-        not (text.isascii() and text.isdigit())
-        or int(text) > maximum
-        or (name == "limit" and int(text) < 1)
-    ):
-        low = 1 if name == "limit" else 0
-        raise InvalidInput(
-            name,
-            _(
-                "'{name}' must be a whole number from {low} to {maximum}, not '{text}'.",
-                name=name,
-                low=low,
-                maximum=maximum,
-                text=text[:20],
-            ),
+    async def answer(self, *arguments: str) -> None:
+        request = Request(
+            method=self.request.method or "GET",
+            path=self.request.path,
+            query={name: self.get_query_argument(name) for name in self.request.query_arguments},
+            body=self.request.body,
         )
-    return int(text)
-
-
-class JobsHandler(SnapshotHandler):
-    SUPPORTED_METHODS = ("GET", "POST")
-
-    @web.authenticated
-    async def get(self) -> None:
-        self.service.start()
-        limit = _page_argument(self, "limit", PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX)
-        offset = _page_argument(self, "offset", 0, 10**9)
-        self.reply(200, self.page_body((await self.service.jobs(limit, offset)).to_dict()))
-
-    def page_body(self, page: dict[str, Any]) -> dict[str, Any]:
-        return page
-
-    @web.authenticated
-    async def post(self) -> None:
-        job = await self.service.start_save(self.json_body())
-        self.service.start()
-        self.set_header("Location", self.request.path.rstrip("/") + "/" + job.id)
-        self.reply(201, job.to_dict())
-
-
-class OldImagesHandler(JobsHandler):
-    """``images``, the name of ``jobs`` in 0.1: its page also keeps the list as ``images``."""
-
-    def page_body(self, page: dict[str, Any]) -> dict[str, Any]:
-        return {**page, "images": page["jobs"]}
-
-
-class JobHandler(SnapshotHandler):
-    SUPPORTED_METHODS = ("GET",)
-
-    @web.authenticated
-    async def get(self, job_id: str) -> None:
-        self.service.start()
-        job = await self.service.job(job_id)
-        if job is None:
-            raise UnknownJob(
-                _(
-                    "No save with ID '{id}' is known here. GET {path} lists them.",
-                    id=job_id[:80],
-                    path=NAMESPACE + "/jobs",
-                )
-            )
-        self.reply(200, job.to_dict())
-
-
-class PreflightHandler(SnapshotHandler):
-    SUPPORTED_METHODS = ("GET", "POST")
-
-    @web.authenticated
-    async def get(self) -> None:
-        self.reply(200, self.service.latest_preflight().to_dict())
-
-    @web.authenticated
-    async def post(self) -> None:
-        body = self.json_body()
-        if body is None and self.request.body.strip():  # a literal null is not "no body"
-            raise InvalidInput(
-                "body", _("The body must be a JSON object with name, namespace and tag, or empty.")
-            )
-        report = await self.service.start_preflight(body)
-        self.reply(202, report.to_dict())
-
-
-class CleanupHandler(SnapshotHandler):
-    SUPPORTED_METHODS = ("POST",)
-
-    @web.authenticated
-    async def post(self) -> None:
-        result = await self.service.clean_caches(self.json_body())
-        self.reply(200, result.to_dict())
-
-
-class ManifestNowHandler(SnapshotHandler):
-    SUPPORTED_METHODS = ("GET",)
-
-    @web.authenticated
-    async def get(self) -> None:
-        self.reply(200, await self.service.manifest_now())
-
-
-class JobRecordHandler(SnapshotHandler):
-    """A job's manifest, its changes since the parent, and the files that rebuild its image."""
-
-    SUPPORTED_METHODS = ("GET",)
-
-    @web.authenticated
-    async def get(self, job_id: str, part: str, kind: str | None = None) -> None:
-        if part == "manifest":
-            self.reply(200, await self.service.job_manifest(job_id))
-        elif part == "changes":
-            self.reply(200, await self.service.job_changes(job_id))
+        # A refusal of the service is raised, and write_error answers it.
+        reply = await self.operations[request.method](self.service, request, *arguments)
+        for name, value in reply.headers.items():
+            self.set_header(name, value)
+        if reply.text is not None:
+            self.set_status(reply.status)
+            self.finish(reply.text)
         else:
-            assert kind is not None
-            text = await self.service.rebuild_file(job_id, kind)
-            self.set_header("Content-Disposition", f'attachment; filename="{kind}"')
-            self.finish(text, set_content_type="text/plain; charset=utf-8")
+            self.reply(reply.status, reply.body)
+
+    @web.authenticated
+    async def get(self, *arguments: str) -> None:
+        await self.answer(*arguments)
+
+    @web.authenticated
+    async def post(self, *arguments: str) -> None:
+        await self.answer(*arguments)
 
 
 HANDLERS = [
-    (rf"/{NAMESPACE}/readiness", ReadinessHandler),
-    (rf"/{NAMESPACE}/jobs", JobsHandler),
-    (rf"/{NAMESPACE}/jobs/([^/]+)", JobHandler),
-    (rf"/{NAMESPACE}/jobs/([^/]+)/(manifest|changes)", JobRecordHandler),
-    (rf"/{NAMESPACE}/jobs/([^/]+)/(rebuild)/([^/]+)", JobRecordHandler),
-    (rf"/{NAMESPACE}/manifest/now", ManifestNowHandler),
-    (rf"/{NAMESPACE}/preflight", PreflightHandler),
-    (rf"/{NAMESPACE}/preflight/cleanup", CleanupHandler),
-    # The names of 0.1, kept for one release (CHANGELOG): instance and images.
-    (rf"/{NAMESPACE}/instance", ReadinessHandler),
-    (rf"/{NAMESPACE}/images", OldImagesHandler),
-    (rf"/{NAMESPACE}/images/([^/]+)", JobHandler),
-    (rf"/{NAMESPACE}/images/([^/]+)/(manifest|changes)", JobRecordHandler),
-    (rf"/{NAMESPACE}/images/([^/]+)/(rebuild)/([^/]+)", JobRecordHandler),
+    (rf"/{NAMESPACE}/{pattern}", RouteHandler, {"operations": operations})
+    for pattern, operations in ROUTES
 ]

@@ -4,8 +4,10 @@ Python it runs on, and ``jupyter modelarts-snapshot install``.
 On ModelArts the Jupyter server runs from a read-only conda env (``jp4``, or ``jp3`` with
 JupyterLab 3 on older images), and a plain ``pip install`` in a terminal goes into a kernel's env,
 which that server never imports. ``install`` puts the package into the user's own site of the
-server's Python (``pip install --user``) and enables the server extension in the user's Jupyter
-config, never writing into the server's env and never replacing one of its packages.
+server's Python (``pip install --user``), enables the server extension in the user's Jupyter
+config for the next start, and writes the service kernel's kernelspec into the user's data dir,
+which the running server finds at once; it never writes into the server's env and never
+replaces one of its packages.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jupyter_core.paths import jupyter_runtime_dir
+from jupyter_core.paths import jupyter_data_dir, jupyter_runtime_dir
 
+from . import i18n
 from ._version import __version__
 from .i18n import Text, _
-from .kernels import running_servers
+from .kernels import ask_server, running_servers
+from .models import SERVICE_KERNEL
 
 DISTRIBUTION = "jupyterlab-modelarts-snapshot"
 MODULE = "jupyterlab_modelarts_snapshot"
@@ -216,7 +220,69 @@ def install(python: ServerPython, requirement: str) -> list[str]:
         raise InstallError(
             _("The server extension could not be enabled: {output}", output=enable.stderr[-800:])
         )
+    # The running server finds this at once: the page reaches the service through it today.
+    write_kernelspec(python.executable, jupyter_data_dir())
     return [f"{name}=={version}" for name, version in planned]
+
+
+def kernelspec(python: str) -> dict[str, Any]:
+    """The kernelspec that starts the service kernel on ``python`` (the Jupyter server's)."""
+    return {
+        "argv": [python, "-m", f"{MODULE}.service_kernel", "-f", "{connection_file}"],
+        "display_name": i18n.render(_("ModelArts snapshot service")),
+        "language": "json",
+        "interrupt_mode": "message",
+        "metadata": {"modelarts_snapshot": {"role": "service"}},
+    }
+
+
+def write_kernelspec(python: str, data_dir: str) -> Path:
+    """Write the service kernel's spec into the Jupyter data dir (the server finds it there at
+    once, without a restart), replacing an older one. Returns its folder."""
+    folder = Path(data_dir) / "kernels" / SERVICE_KERNEL
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = folder / "kernel.json"
+    spec.write_text(json.dumps(kernelspec(python), indent=1, ensure_ascii=False) + "\n")
+    return folder
+
+
+@dataclass
+class PageTransport:
+    """How the JupyterLab page of the running server reaches the service: ``rest`` (the server
+    extension is loaded), ``kernel`` (the service kernel stands in), ``none`` (neither is
+    installed) or ``unknown`` (no running server answered). ``error`` is why the service kernel
+    cannot start, when it cannot."""
+
+    kind: str
+    server: str | None = None
+    error: str | None = None
+
+
+def page_transport() -> PageTransport:
+    servers = running_servers()
+    if not servers:
+        return PageTransport("unknown")
+    info = servers[0]
+    url = str(info.get("url"))
+    if isinstance(ask_server(info, "modelarts-snapshot/readiness"), dict):
+        return PageTransport("rest", url)
+    specs = ask_server(info, "api/kernelspecs")
+    if not isinstance(specs, dict):
+        return PageTransport("unknown", url)
+    spec = (specs.get("kernelspecs") or {}).get(SERVICE_KERNEL)
+    if not isinstance(spec, dict):
+        return PageTransport("none", url)
+    argv = (spec.get("spec") or {}).get("argv") or [""]
+    # What the kernel does first: import its module on its Python.
+    try:
+        started = subprocess.run(
+            [str(argv[0]), "-c", f"import {MODULE}.service_kernel"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    except OSError as error:
+        return PageTransport("kernel", url, f"{argv[0]}: {error.strerror}")
+    last = started.stderr.strip().splitlines()[-1:] if started.returncode else []
+    return PageTransport("kernel", url, last[0] if last else None)
 
 
 def default_requirement() -> str:

@@ -20,7 +20,8 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.display import Pretty, display
 
 from . import i18n
-from .cli import build_parser, describe_job, load_settings, request_id_line, save_body
+from .cli import build_parser, describe_job, request_id_line, save_body
+from .config import load_settings
 from .exceptions import SnapshotError
 from .i18n import _, tr
 from .models import Job

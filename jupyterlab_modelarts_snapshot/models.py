@@ -32,6 +32,10 @@ def iso_now() -> str:
     return iso(time.time())
 
 
+# The kernel that serves the same operations over a comm, when the server extension is not loaded.
+SERVICE_KERNEL: str = OPENAPI["info"]["x-service-kernel"]["kernel_name"]
+COMM_TARGET: str = OPENAPI["info"]["x-service-kernel"]["comm_target"]
+
 # ModelArts' image statuses, which of them end a job, and which end it in failure.
 _STATUS = _SCHEMAS["Job"]["properties"]["status"]
 STATUSES: tuple[str, ...] = tuple(_STATUS["enum"])

@@ -76,6 +76,10 @@ ${constant('FAILED', 'The statuses that end a job in failure (`x-failed`).', 'St
 ${constant('CHECK_LEVELS', 'The levels of a check, lightest first.', 'CheckLevel', list(schemas.Check.properties.level.enum, 'Check.level.enum'))}
 ${constant('CHECK_IDS', 'The checks, in the order the report gives them.', 'CheckId', list(schemas.Check.properties.id.enum, 'Check.id.enum'))}
 ${constant('REBUILD_FILES', 'The rebuild files, in the order they are offered.', 'RebuildFile', list(rebuildFile?.schema?.enum, 'getRebuildFile {file}'))}
+/** The kernelspec of the service kernel, which serves these operations over a comm when the server extension is not loaded. */
+export const SERVICE_KERNEL = ${JSON.stringify(document.info['x-service-kernel'].kernel_name)};
+/** The comm target the service kernel answers on. */
+export const COMM_TARGET = ${JSON.stringify(document.info['x-service-kernel'].comm_target)};
 ${constant('MANAGERS', 'The package managers, in the order they are shown.', 'Manager', list(schemas.ChangesSummary.required, 'ChangesSummary.required'))}
 `;
 

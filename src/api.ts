@@ -1,9 +1,8 @@
 /**
- * Every call of the server extension's REST API (`{baseUrl}modelarts-snapshot/`), on the
- * paths of `openapi.json`. An error answer arrives as a thrown `ApiError`; no answer at all
- * as `ServerConnection.NetworkError`, or an `AbortError` after the timeout.
+ * Every call of the local API (`{baseUrl}modelarts-snapshot/`), on the paths of
+ * `openapi.json`, by REST or through the service kernel (`transport.ts`). An error answer
+ * arrives as a thrown `ApiError`; no answer at all as `ServerConnection.NetworkError`.
  */
-import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import type {
@@ -18,9 +17,7 @@ import type {
   ISaveRequest
 } from './types';
 import type { RebuildFile } from './generated/vocabulary';
-
-/** Where the extension's REST API lives under the Jupyter server's base URL. */
-const ROOT = 'modelarts-snapshot';
+import { ServiceConnection } from './transport';
 
 /** A request that gets no answer within this time counts as the server not answering. */
 const REQUEST_TIMEOUT_MS = 10000;
@@ -67,37 +64,36 @@ export function setPageLanguage(code: string): void {
   pageLanguage = code;
 }
 
+/** The way requests go: REST alone until the plugin gives the service kernel too. */
+let connection = new ServiceConnection({});
+
+export function setServiceConnection(current: ServiceConnection): void {
+  connection = current;
+}
+
 /**
- * Call the REST API.
+ * Call the local API, by REST or through the service kernel, with the same answers either way.
  *
- * `ServerConnection.makeRequest` carries the token and the XSRF header; `Accept-Language`
- * asks for the server's messages in the page's language.
+ * `ServerConnection.makeRequest` carries the token and the XSRF header; `Accept-Language` (or
+ * the request's `language` through the kernel) asks for the messages in the page's language.
  */
 async function request<T>(
   endPoint: string,
-  init: RequestInit = {},
+  init: { method?: string; body?: string } = {},
   timeoutMs?: number
 ): Promise<T> {
-  const settings = ServerConnection.makeSettings();
-  const requestUrl = URLExt.join(settings.baseUrl, ROOT, endPoint);
-  // A paused server accepts the connection but never answers: give up after timeoutMs.
-  if (timeoutMs !== undefined && !init.signal) {
-    init = { ...init, signal: AbortSignal.timeout(timeoutMs) };
-  }
-  const headers = new Headers(init.headers);
-  if (!headers.has('Accept-Language')) {
-    headers.set('Accept-Language', pageLanguage);
-  }
-  init = { ...init, headers };
-  let response: Response;
-  try {
-    response = await ServerConnection.makeRequest(requestUrl, init, settings);
-  } catch (error) {
-    throw new ServerConnection.NetworkError(error as TypeError);
-  }
-  const text = await response.text();
+  const { response, text } = await connection.send({
+    method: init.method ?? 'GET',
+    endPoint,
+    body: init.body,
+    language: pageLanguage,
+    timeoutMs
+  });
   let data: any = undefined;
-  if (text.length > 0) {
+  if (
+    text.length > 0 &&
+    !response.headers.get('Content-Type')?.startsWith('text/plain')
+  ) {
     try {
       data = JSON.parse(text);
     } catch {
@@ -118,7 +114,7 @@ async function request<T>(
       body
     );
   }
-  return data as T;
+  return (data === undefined ? text : data) as T;
 }
 
 /** `GET readiness`: whether this server can save, and what it knows about the instance. */
@@ -171,19 +167,12 @@ export function getManifestNow(): Promise<IManifestNow> {
   return request<IManifestNow>('manifest/now');
 }
 
-/**
- * `GET jobs/{id}/rebuild/{file}`: where a rebuild file of a save downloads from (a link: the
- * page's cookie authenticates a GET).
- */
-export function rebuildUrl(jobId: string, file: RebuildFile): string {
-  return URLExt.join(
-    ServerConnection.makeSettings().baseUrl,
-    ROOT,
-    'jobs',
-    encodeURIComponent(jobId),
-    'rebuild',
-    file
-  );
+/** `GET jobs/{id}/rebuild/{file}`: the text of a file that rebuilds a save's environment. */
+export function getRebuildFile(
+  jobId: string,
+  file: RebuildFile
+): Promise<string> {
+  return request<string>(`jobs/${encodeURIComponent(jobId)}/rebuild/${file}`);
 }
 
 /** The calls the jobs model makes: these in the product, a stand-in in unit tests. */

@@ -10,7 +10,11 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ApiError } from './api';
 import { ChangesView } from './changes';
 import { SaveDialogBody, SaveForm } from './form';
-import { requestIdText, serverMissingMessage } from './format';
+import {
+  kernelFailedMessage,
+  requestIdText,
+  serverMissingMessage
+} from './format';
 import { saveIcon } from './icons';
 import { CommandIDs, PANEL_ID, PLUGIN_ID } from './ids';
 import { JobsModel } from './model';
@@ -72,7 +76,12 @@ export function addCommands(
       }
       if (model.serverMissing) {
         revealPanel();
-        Notification.error(serverMissingMessage(trans), { autoClose: false });
+        Notification.error(
+          model.kernelError
+            ? kernelFailedMessage(trans, model.kernelError)
+            : serverMissingMessage(trans),
+          { autoClose: false }
+        );
         return;
       }
       const current = model.current;

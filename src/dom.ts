@@ -23,3 +23,16 @@ export function actionButton(
   node.addEventListener('click', onClick);
   return node;
 }
+
+/** Let the browser save `text` as a file named `name` (it came through a request, not a link). */
+export function downloadText(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+  const link = element('a', '');
+  link.href = url;
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  // The browser reads the blob when the download starts; free it after that.
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}

@@ -97,11 +97,37 @@ export function humanDuration(
   return m > 0 ? trans.__('%1 min %2 s', m, s) : trans.__('%1 s', s);
 }
 
-/** What to say when the page has this front end but the server has no server extension. */
+/**
+ * What to say when the page has this front end but can reach no service: the server has no
+ * server extension, and there is no service kernel to stand in for it.
+ */
 export function serverMissingMessage(trans: TranslationBundle): string {
   return trans.__(
-    'The ModelArts snapshot server extension is not loaded, so images cannot be saved or listed from this page. Check that it is installed and enabled with `jupyter server extension list`, look for errors about jupyterlab_modelarts_snapshot in the Jupyter server log, then restart the Jupyter server.'
+    'The ModelArts snapshot server extension is not loaded, and the service kernel that stands in for it is not installed, so images cannot be saved or listed from this page. In a terminal, run `jupyter modelarts-snapshot install`, then reload this page; `jupyter modelarts-snapshot doctor` says what it finds. Outside ModelArts, check `jupyter server extension list` and the Jupyter server log.'
   );
+}
+
+/** What to say when the service kernel did not start: its own error, and where to look. */
+export function kernelFailedMessage(
+  trans: TranslationBundle,
+  detail: string
+): string {
+  return trans.__(
+    'The ModelArts snapshot service kernel could not start: %1. The Jupyter server log has its output; `jupyter modelarts-snapshot doctor` in a terminal starts it and shows why.',
+    detail
+  );
+}
+
+/** The quiet line that says which way the page reaches the service. */
+export function transportText(
+  kind: 'rest' | 'kernel',
+  trans: TranslationBundle
+): string {
+  return kind === 'rest'
+    ? trans.__('Connected through the server extension.')
+    : trans.__(
+        'Connected through the service kernel: the server extension loads at the next start of the instance.'
+      );
 }
 
 /** ModelArts' request ID for a failed call, in the words Huawei support expects. */

@@ -13,7 +13,7 @@ import { IStateDB } from '@jupyterlab/statedb';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { setPageLanguage } from './api';
+import { setPageLanguage, setServiceConnection } from './api';
 import { addCommands, notifyWhenSavesEnd } from './commands';
 import { saveIcon } from './icons';
 import { PANEL_ID, PLUGIN_ID } from './ids';
@@ -21,6 +21,11 @@ import { JobsModel } from './model';
 import { JobsPanel } from './panel';
 import { DEFAULT_SETTINGS, watchSettings } from './settings';
 import { SaveStatusItem } from './statusbar';
+import {
+  hideServiceKernel,
+  KernelTransport,
+  ServiceConnection
+} from './transport';
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
@@ -56,6 +61,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
     );
     setPageLanguage(translator?.languageCode ?? 'en');
 
+    // REST when the server extension is loaded; otherwise the service kernel, which is never
+    // offered as a kernel for a notebook.
+    hideServiceKernel(app.serviceManager.kernelspecs);
+    const connection = new ServiceConnection({
+      kernel: new KernelTransport({
+        sessions: app.serviceManager.sessions,
+        sessionName: trans.__('ModelArts snapshot service')
+      })
+    });
+    setServiceConnection(connection);
+
     const model = new JobsModel({
       interval: DEFAULT_SETTINGS.pollInterval * 1000
     });
@@ -63,7 +79,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       model.interval = current.pollInterval * 1000;
     });
 
-    const panel = new JobsPanel({ model, trans, commands: app.commands });
+    const panel = new JobsPanel({
+      model,
+      trans,
+      commands: app.commands,
+      connection
+    });
     panel.id = PANEL_ID;
     panel.title.icon = saveIcon;
     panel.title.caption = trans.__('Image snapshots');

@@ -4,6 +4,7 @@ import { IPoll, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApiError, IJobsAPI, jobsAPI, ServerExtensionMissing } from './api';
+import { ServiceKernelFailed } from './transport';
 import { IJob, IReadiness, ISaveRequest } from './types';
 import { FINISHED } from './generated/vocabulary';
 
@@ -92,9 +93,17 @@ export class JobsModel implements IDisposable {
     return this._connection;
   }
 
-  /** True when JupyterLab has this front end but the server has no server extension. */
+  /**
+   * True when the page cannot reach the service: the server has no server extension and
+   * there is no service kernel, or the service kernel did not start (`kernelError`).
+   */
   get serverMissing(): boolean {
-    return this._serverMissing;
+    return this._serverMissing || this._kernelError !== null;
+  }
+
+  /** Why the service kernel did not start, in its own words. */
+  get kernelError(): string | null {
+    return this._kernelError;
   }
 
   /** Why the last save did not start, until the next one does. */
@@ -124,6 +133,7 @@ export class JobsModel implements IDisposable {
         this._readiness = await this._api.readiness();
       }
       this._serverMissing = false;
+      this._kernelError = null;
       const current = this.current;
       if (current && !this._listWanted) {
         const job = await this._api.job(current.id);
@@ -146,7 +156,14 @@ export class JobsModel implements IDisposable {
       if (error instanceof ServerExtensionMissing) {
         this._serverMissing = true;
         this._setConnection('online');
-        return; // nothing to retry quickly: the server needs a restart
+        this._changed.emit();
+        return; // nothing to retry quickly: the package needs its install
+      }
+      if (error instanceof ServiceKernelFailed) {
+        this._kernelError = error.detail;
+        this._setConnection('online');
+        this._changed.emit();
+        return;
       }
       if (!isUnreachable(error)) {
         this._setConnection('online');
@@ -232,6 +249,7 @@ export class JobsModel implements IDisposable {
   private _listWanted = true;
   private _readiness: IReadiness | null = null;
   private _serverMissing = false;
+  private _kernelError: string | null = null;
   private _saveError: ISaveError | null = null;
   private _connection: Connection = 'connecting';
   private _changed = new Signal<this, void>(this);

@@ -4,19 +4,23 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
-import { rebuildUrl } from './api';
+import { getRebuildFile } from './api';
 import { changesText } from './changes';
 import {
   elapsedSeconds,
   humanDuration,
   humanSize,
+  kernelFailedMessage,
   requestIdText,
   serverMissingMessage,
+  transportText,
   statusKind,
   statusWords
 } from './format';
 import { CommandIDs } from './ids';
 import { isFinished, JobsModel } from './model';
+import { downloadText } from './dom';
+import { ServiceConnection } from './transport';
 import { IJob } from './types';
 import { REBUILD_FILES } from './generated/vocabulary';
 
@@ -41,6 +45,8 @@ export class JobsPanel extends ReactWidget {
     this._model = options.model;
     this._trans = options.trans;
     this._commands = options.commands;
+    this._connection = options.connection ?? null;
+    this._connection?.changed.connect(() => this.update(), this);
     this.addClass('jp-ModelArtsSnapshot-panel');
     // Elapsed times move on while a save runs.
     this._timer = window.setInterval(() => {
@@ -88,7 +94,9 @@ export class JobsPanel extends ReactWidget {
         {this._renderConnection()}
         {model.serverMissing && (
           <div className="jp-ModelArtsSnapshot-serverMissing" role="alert">
-            {serverMissingMessage(trans)}
+            {model.kernelError
+              ? kernelFailedMessage(trans, model.kernelError)
+              : serverMissingMessage(trans)}
           </div>
         )}
         {readiness && !readiness.ready && !model.serverMissing && (
@@ -142,6 +150,11 @@ export class JobsPanel extends ReactWidget {
               </p>
             )}
           </section>
+        )}
+        {this._connection?.kind && (
+          <p className="jp-ModelArtsSnapshot-transport">
+            {transportText(this._connection.kind, trans)}
+          </p>
         )}
       </div>
     );
@@ -226,8 +239,14 @@ export class JobsPanel extends ReactWidget {
               {REBUILD_FILES.map(file => (
                 <a
                   key={file}
-                  href={rebuildUrl(job.id, file)}
+                  href="#"
                   download={file}
+                  onClick={event => {
+                    event.preventDefault();
+                    void getRebuildFile(job.id, file).then(text =>
+                      downloadText(file, text)
+                    );
+                  }}
                   aria-label={trans.__('Download %1 of %2', file, job.tag)}
                 >
                   {file}
@@ -264,6 +283,7 @@ export class JobsPanel extends ReactWidget {
   private _model: JobsModel;
   private _trans: TranslationBundle;
   private _commands: CommandRegistry;
+  private _connection: ServiceConnection | null;
   private _timer: number;
 }
 
@@ -272,5 +292,7 @@ export namespace JobsPanel {
     model: JobsModel;
     trans: TranslationBundle;
     commands: CommandRegistry;
+    /** How the page reaches the service, shown in a quiet line. */
+    connection?: ServiceConnection;
   }
 }

@@ -15,7 +15,7 @@ import {
   getPreflight,
   getReadiness,
   listJobs,
-  rebuildUrl,
+  getRebuildFile,
   ServerExtensionMissing,
   setPageLanguage,
   startPreflight,
@@ -81,6 +81,7 @@ describe('the REST calls', () => {
     await getPreflight();
     await cleanCaches(['/home/ma-user/.cache/pip']);
     await getManifestNow();
+    await getRebuildFile('a b', 'Dockerfile');
     expect(asked.map(item => `${item.method} ${item.path}`)).toEqual([
       'GET /modelarts-snapshot/readiness',
       'GET /modelarts-snapshot/jobs?limit=50',
@@ -90,7 +91,8 @@ describe('the REST calls', () => {
       'POST /modelarts-snapshot/preflight',
       'GET /modelarts-snapshot/preflight',
       'POST /modelarts-snapshot/preflight/cleanup',
-      'GET /modelarts-snapshot/manifest/now'
+      'GET /modelarts-snapshot/manifest/now',
+      'GET /modelarts-snapshot/jobs/a%20b/rebuild/Dockerfile'
     ]);
     expect(JSON.parse(asked[3].body)).toEqual({
       name: 'env',
@@ -105,8 +107,12 @@ describe('the REST calls', () => {
     expect(JSON.parse(asked[7].body)).toEqual({
       paths: ['/home/ma-user/.cache/pip']
     });
-    expect(rebuildUrl('a b', 'Dockerfile')).toMatch(
-      /\/modelarts-snapshot\/jobs\/a%20b\/rebuild\/Dockerfile$/
+  });
+
+  it('give a rebuild file as its text', async () => {
+    answer = { status: 200, body: 'FROM base\nRUN true\n' };
+    expect(await getRebuildFile('a', 'Dockerfile')).toBe(
+      'FROM base\nRUN true\n'
     );
   });
 

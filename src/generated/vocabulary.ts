@@ -67,5 +67,9 @@ export const REBUILD_FILES: readonly RebuildFile[] = [
   'environment.yml'
 ];
 
+/** The kernelspec of the service kernel, which serves these operations over a comm when the server extension is not loaded. */
+export const SERVICE_KERNEL = 'modelarts-snapshot-service';
+/** The comm target the service kernel answers on. */
+export const COMM_TARGET = 'modelarts-snapshot';
 /** The package managers, in the order they are shown. */
 export const MANAGERS: readonly Manager[] = ['pip', 'conda', 'apt'];
