@@ -56,12 +56,14 @@ class ServiceKernel(Kernel):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._answering: set[asyncio.Future[None]] = set()
         import ipykernel.ipkernel  # noqa: F401  (makes comm create ipykernel's comms)
 
         self.comm_manager = comm.get_comm_manager()
-        for message_type in ("comm_open", "comm_msg", "comm_close"):
+        for message_type in ("comm_open", "comm_close"):
             self.shell_handlers[message_type] = getattr(self.comm_manager, message_type)
-        self.comm_manager.register_target(COMM_TARGET, self._on_comm_open)
+        self.shell_handlers["comm_msg"] = self._on_comm_msg
+        self.comm_manager.register_target(COMM_TARGET, lambda channel, message: None)
 
     def start(self) -> None:
         super().start()
@@ -90,8 +92,24 @@ class ServiceKernel(Kernel):
             self.service.identity.notebook_id_source,
         )
 
-    def _on_comm_open(self, channel: Any, message: dict[str, Any]) -> None:
-        channel.on_msg(lambda request: self.io_loop.add_callback(self._reply, channel, request))
+    async def _on_comm_msg(self, stream: Any, ident: Any, message: dict[str, Any]) -> None:
+        channel = self.comm_manager.get_comm(message["content"].get("comm_id"))
+        if channel is None:
+            return
+        # Each in its own task: a slow request (a cleanup) does not hold the others.
+        self._answering.add(asyncio.ensure_future(self._reply(channel, message)))
+        for task in [task for task in self._answering if task.done()]:
+            self._answering.discard(task)
+
+    def _publish_status(self, status: str, channel: str, parent: Any = None) -> None:
+        # A request gets its answer and nothing else. The Jupyter server sends small websocket
+        # messages one round trip apart (Nagle), so a busy/idle around each answer would delay
+        # the next by the browser's delayed ACK (about 40 ms); and the kernel, which runs no
+        # code, is then never counted among the busy kernels. The page disposes each request's
+        # future itself when the answer comes.
+        parent = parent or self.get_parent(channel)
+        if (parent or {}).get("header", {}).get("msg_type") != "comm_msg":
+            super()._publish_status(status, channel, parent)
 
     async def _reply(self, channel: Any, message: dict[str, Any]) -> None:
         data = message.get("content", {}).get("data")

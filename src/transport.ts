@@ -93,6 +93,9 @@ interface IPending {
   resolve: (reply: IReply) => void;
   reject: (error: Error) => void;
   timer: ReturnType<typeof setTimeout>;
+  /** The kernel reports no idle for a request (it would delay the answer), so the page
+   * disposes the request's future itself. */
+  future?: Kernel.IShellFuture;
 }
 
 /**
@@ -118,8 +121,9 @@ export class KernelTransport {
         () => this._settle(id, unanswered('no answer in time')),
         request.timeoutMs ?? KERNEL_REQUEST_TIMEOUT_MS
       );
-      this._pending.set(id, { resolve, reject, timer });
-      comm.send({
+      const pending: IPending = { resolve, reject, timer };
+      this._pending.set(id, pending);
+      pending.future = comm.send({
         id,
         method: request.method,
         path: request.endPoint,
@@ -247,6 +251,7 @@ export class KernelTransport {
     }
     this._pending.delete(id);
     clearTimeout(pending.timer);
+    pending.future?.dispose();
     if (outcome instanceof Error) {
       pending.reject(outcome);
     } else {
