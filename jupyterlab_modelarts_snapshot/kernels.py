@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
@@ -86,6 +87,18 @@ def running_servers() -> list[dict[str, Any]]:
 def server_of_process(pid: int) -> dict[str, Any] | None:
     """The running Jupyter server with this process ID (a kernel's parent), if any."""
     return next((info for info in running_servers() if info.get("pid") == pid), None)
+
+
+def settings_arguments(pid: int) -> list[str]:
+    """The ``--ModelArtsSnapshot.*`` arguments a process was started with (the Jupyter server
+    of the service kernel), so that the kernel's settings are the server's; none when its
+    command line cannot be read."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return []
+    words = [word.decode(errors="replace") for word in argv]
+    return [word for word in words if word.startswith("--ModelArtsSnapshot.")]
 
 
 def ask_server(info: dict[str, Any], path: str) -> Any:

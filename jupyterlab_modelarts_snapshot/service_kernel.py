@@ -7,8 +7,10 @@ server's environment: the page starts (or joins) this one kernel when the REST A
 It runs no code. The page opens a comm to ``COMM_TARGET`` and sends each request of the REST API
 as ``{id, method, path, body, language}``; ``routes.answer`` checks and answers it exactly as the
 REST handlers do, and the reply is ``{id, status, headers, body}`` with the body text REST would
-send. The service (state directory, job records, save lock) is the one the server extension, the
-CLI and the magic use, so a save started one way is seen by the others.
+send. Its settings are read as the CLI reads them (Jupyter config files, the environment it
+inherits from the server) and with the server's own ``--ModelArtsSnapshot.*`` arguments. The
+service (state directory, job records, save lock) is the one the server extension, the CLI and
+the magic use, so a save started one way is seen by the others.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from . import i18n
 from ._version import __version__
 from .config import load_settings
 from .i18n import _
-from .kernels import RunningServerKernels, server_of_process
+from .kernels import RunningServerKernels, server_of_process, settings_arguments
 from .models import COMM_TARGET, SERVICE_KERNEL
 from .routes import Reply, Request, answer
 from .service import SaveService, build_service
@@ -77,7 +79,7 @@ class ServiceKernel(Kernel):
         try:
             server = server_of_process(os.getppid())
             self.service = build_service(
-                load_settings([]),
+                load_settings(settings_arguments(os.getppid())),
                 str(server.get("base_url", "")) if server else "",
                 RunningServerKernels(server),
             )
