@@ -106,7 +106,7 @@ def ask_server(info: dict[str, Any], path: str) -> Any:
     try:
         response = httpx.get(
             f"{info['url'].rstrip('/')}/{path}",
-            headers={"Authorization": f"token {info.get('token', '')}"},
+            headers={"Authorization": f"token {info['token']}"} if info.get("token") else {},
             timeout=3,
         )
         response.raise_for_status()

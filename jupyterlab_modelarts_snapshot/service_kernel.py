@@ -37,7 +37,8 @@ from .models import COMM_TARGET, SERVICE_KERNEL
 from .routes import Reply, Request, answer
 from .service import SaveService, build_service
 
-log = logging.getLogger(__name__)
+# Named, not __name__: run with -m, this module is __main__, outside the package logger.
+log = logging.getLogger("jupyterlab_modelarts_snapshot.service_kernel")
 
 # What a request may look like before it reaches the routes: larger fields are not requests.
 MAX_ID_CHARS = 100
@@ -58,7 +59,6 @@ class ServiceKernel(Kernel):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._answering: set[asyncio.Future[None]] = set()
         import ipykernel.ipkernel  # noqa: F401  (makes comm create ipykernel's comms)
 
         self.comm_manager = comm.get_comm_manager()
@@ -94,14 +94,13 @@ class ServiceKernel(Kernel):
             self.service.identity.notebook_id_source,
         )
 
-    async def _on_comm_msg(self, stream: Any, ident: Any, message: dict[str, Any]) -> None:
+    def _on_comm_msg(self, stream: Any, ident: Any, message: dict[str, Any]) -> None:
         channel = self.comm_manager.get_comm(message["content"].get("comm_id"))
-        if channel is None:
-            return
-        # Each in its own task: a slow request (a cleanup) does not hold the others.
-        self._answering.add(asyncio.ensure_future(self._reply(channel, message)))
-        for task in [task for task in self._answering if task.done()]:
-            self._answering.discard(task)
+        if channel is not None:
+            # Answered on the loop the service lives on (ipykernel may run this handler on
+            # another thread's loop), each in its own task: a slow request does not hold the
+            # others.
+            self.io_loop.add_callback(self._reply, channel, message)
 
     def _publish_status(self, status: str, channel: str, parent: Any = None) -> None:
         # A request gets its answer and nothing else. The Jupyter server sends small websocket

@@ -83,14 +83,14 @@ stage_ui() {
     return 1
   fi
   export CHROMIUM_PATH
-  # The UI tests' servers have fixed ports (the emulator 8090, JupyterLab 8888-8890), and outside
+  # The UI tests' servers have fixed ports (the emulator 8090, JupyterLab 8888-8891), and outside
   # CI Playwright would use a server it finds there, whosever it is: one UI run at a time on this
   # machine (another checkout's test.sh waits here), and none while another holds the ports.
   exec 8>"${TMPDIR:-/tmp}/jupyterlab-modelarts-snapshot-ui-ports.lock"
   flock 8
   python - <<'PORTS'
 import socket, sys, time
-ports, deadline, said = (8090, 8888, 8889, 8890), time.monotonic() + 600, False
+ports, deadline, said = (8090, 8888, 8889, 8890, 8891), time.monotonic() + 600, False
 while True:
     busy = []
     for port in ports:

@@ -24,9 +24,14 @@ export function actionButton(
   return node;
 }
 
-/** Let the browser save `text` as a file named `name` (it came through a request, not a link). */
+/**
+ * Let the browser save `text` as a file named `name` (it came through a request, not a link;
+ * an octet stream, so that the browser adds no extension to a name like `Dockerfile`).
+ */
 export function downloadText(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+  const url = URL.createObjectURL(
+    new Blob([text], { type: 'application/octet-stream' })
+  );
   const link = element('a', '');
   link.href = url;
   link.download = name;

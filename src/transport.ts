@@ -110,6 +110,24 @@ export class KernelTransport {
   }
 
   async send(request: IRequest): Promise<IReply> {
+    try {
+      return await this._sendOnce(request);
+    } catch (error) {
+      if (!(error instanceof KernelGone)) {
+        throw error;
+      }
+      // The kernel restarted or stopped while it was asked: ask once more, of the kernel that
+      // the server restarted, or of a new one. Every operation may be asked twice: a second
+      // save is refused while the first is unfinished.
+      try {
+        return await this._sendOnce(request);
+      } catch (again) {
+        throw again instanceof KernelGone ? unanswered(again.message) : again;
+      }
+    }
+  }
+
+  private async _sendOnce(request: IRequest): Promise<IReply> {
     const failure = this.takeFailure();
     if (failure) {
       throw failure;
@@ -156,6 +174,7 @@ export class KernelTransport {
     if (kernel !== this._kernel) {
       this._kernel?.statusChanged.disconnect(this._onStatus, this);
       this._kernel = kernel;
+      this._answered = false;
       kernel.statusChanged.connect(this._onStatus, this);
     }
     const comm = kernel.createComm(COMM_TARGET);
@@ -213,9 +232,12 @@ export class KernelTransport {
       this._dropComm('the service kernel restarted');
     } else if (status === 'dead') {
       this._dropComm('the service kernel stopped');
-      this._failure = new ServiceKernelFailed(
-        'the kernel stopped as it started (its status is dead)'
-      );
+      if (!this._answered) {
+        // It never answered: it stops as it starts, and another would too.
+        this._failure = new ServiceKernelFailed(
+          'the kernel stopped as it started (its status is dead)'
+        );
+      }
     }
   }
 
@@ -224,6 +246,7 @@ export class KernelTransport {
     if (typeof data?.id !== 'string') {
       return;
     }
+    this._answered = true;
     const failed = serviceError(data);
     if (failed) {
       this._settle(data.id, failed);
@@ -259,11 +282,11 @@ export class KernelTransport {
     }
   }
 
-  /** Forget the comm; requests waiting on it fail as unanswered, and are asked again. */
+  /** Forget the comm; the requests waiting on it are asked again (`send`). */
   private _dropComm(why: string): void {
     this._comm = null;
     for (const id of [...this._pending.keys()]) {
-      this._settle(id, unanswered(why));
+      this._settle(id, new KernelGone(why));
     }
   }
 
@@ -275,6 +298,8 @@ export class KernelTransport {
   private _opening: Promise<Kernel.IComm> | null = null;
   private _pending = new Map<string, IPending>();
   private _failure: ServiceKernelFailed | null = null;
+  /** Whether the current kernel has answered a request. */
+  private _answered = false;
   private _prefix = Math.random().toString(36).slice(2);
   private _count = 0;
 }
@@ -301,6 +326,9 @@ function serviceError(reply: IKernelReply): ServiceKernelFailed | null {
     return null;
   }
 }
+
+/** The kernel restarted or stopped before it answered a request. */
+class KernelGone extends Error {}
 
 /** A request that got no answer: the same error as a server that does not answer. */
 function unanswered(why: string): Error {

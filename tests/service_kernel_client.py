@@ -36,7 +36,7 @@ class ServiceKernelClient:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.http = httpx.AsyncClient(
-            base_url=self.base_url, headers={"Authorization": f"token {token}"}, timeout=60
+            base_url=self.base_url, headers=self._auth(), timeout=60
         )
         self.session_id = uuid.uuid4().hex
         self.kernel_id: str | None = None
@@ -46,6 +46,9 @@ class ServiceKernelClient:
         self._reader: asyncio.Task[None] | None = None
         self._waiting: dict[str, asyncio.Future[Reply]] = {}
         self._ids = itertools.count()
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"token {self.token}"} if self.token else {}
 
     async def start(self) -> ServiceKernelClient:
         """Join the service session (the server starts its kernel when there is none)."""
@@ -69,7 +72,7 @@ class ServiceKernelClient:
         url = self.base_url.replace("http", "ws", 1)
         request = HTTPRequest(
             f"{url}/api/kernels/{self.kernel_id}/channels?session_id={self.session_id}",
-            headers={"Authorization": f"token {self.token}"},
+            headers=self._auth(),
         )
         self._socket = await websocket_connect(request, max_message_size=64 * 1024 * 1024)
         self._reader = asyncio.create_task(self._read())

@@ -2,7 +2,8 @@
  * Galata + Playwright, driving Debian's Chromium (Playwright cannot download a browser here),
  * against real processes: the ModelArts emulator and three JupyterLab servers with the extension
  * (one wired to the emulator, one with nothing configured, for the not-ready state, and one
- * with the server extension not loaded).
+ * with the server extension not loaded), and one without the package, as a ModelArts notebook
+ * starts before it is installed (the first-day test installs it there).
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
@@ -55,6 +56,13 @@ module.exports = {
       url: 'http://localhost:8890/lab',
       timeout: 120 * 1000,
       reuseExistingServer: !process.env.CI
+    },
+    {
+      // Builds the platform env the first time (a pip install of JupyterLab) and the wheel.
+      command: 'bash day-one-server.sh',
+      url: 'http://localhost:8891/lab',
+      timeout: 600 * 1000,
+      reuseExistingServer: false
     }
   ]
 };
