@@ -10,11 +10,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ApiError } from './api';
 import { ChangesView } from './changes';
 import { SaveDialogBody, SaveForm } from './form';
-import {
-  kernelFailedMessage,
-  requestIdText,
-  serverMissingMessage
-} from './format';
+import { requestIdText, unavailableMessage } from './format';
 import { saveIcon } from './icons';
 import { CommandIDs, PANEL_ID, PLUGIN_ID } from './ids';
 import { JobsModel } from './model';
@@ -76,12 +72,9 @@ export function addCommands(
       }
       if (model.serverMissing) {
         revealPanel();
-        Notification.error(
-          model.kernelError
-            ? kernelFailedMessage(trans, model.kernelError)
-            : serverMissingMessage(trans),
-          { autoClose: false }
-        );
+        Notification.error(unavailableMessage(trans, model.kernelError), {
+          autoClose: false
+        });
         return;
       }
       const current = model.current;

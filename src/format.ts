@@ -4,6 +4,7 @@
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 
+import type { ServiceKernelFailed } from './transport';
 import { IJob } from './types';
 import { CheckLevel, FAILED, Status } from './generated/vocabulary';
 
@@ -116,6 +117,20 @@ export function kernelFailedMessage(
     'The ModelArts snapshot service kernel could not start: %1. The Jupyter server log has its output; `jupyter modelarts-snapshot doctor` in a terminal starts it and shows why.',
     detail
   );
+}
+
+/** Why the page reaches no service: no service kernel to start, or one that did not start (a
+ * refusal of the kernel's own is a whole message in the page's language already). */
+export function unavailableMessage(
+  trans: TranslationBundle,
+  kernelError: ServiceKernelFailed | null
+): string {
+  if (!kernelError) {
+    return serverMissingMessage(trans);
+  }
+  return kernelError.fromKernel
+    ? kernelError.detail
+    : kernelFailedMessage(trans, kernelError.detail);
 }
 
 /** The quiet line that says which way the page reaches the service. */

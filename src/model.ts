@@ -102,7 +102,7 @@ export class JobsModel implements IDisposable {
   }
 
   /** Why the service kernel did not start, in its own words. */
-  get kernelError(): string | null {
+  get kernelError(): ServiceKernelFailed | null {
     return this._kernelError;
   }
 
@@ -160,7 +160,7 @@ export class JobsModel implements IDisposable {
         return; // nothing to retry quickly: the package needs its install
       }
       if (error instanceof ServiceKernelFailed) {
-        this._kernelError = error.detail;
+        this._kernelError = error;
         this._setConnection('online');
         this._changed.emit();
         return;
@@ -249,7 +249,7 @@ export class JobsModel implements IDisposable {
   private _listWanted = true;
   private _readiness: IReadiness | null = null;
   private _serverMissing = false;
-  private _kernelError: string | null = null;
+  private _kernelError: ServiceKernelFailed | null = null;
   private _saveError: ISaveError | null = null;
   private _connection: Connection = 'connecting';
   private _changed = new Signal<this, void>(this);

@@ -10,9 +10,8 @@ import {
   elapsedSeconds,
   humanDuration,
   humanSize,
-  kernelFailedMessage,
   requestIdText,
-  serverMissingMessage,
+  unavailableMessage,
   transportText,
   statusKind,
   statusWords
@@ -94,9 +93,7 @@ export class JobsPanel extends ReactWidget {
         {this._renderConnection()}
         {model.serverMissing && (
           <div className="jp-ModelArtsSnapshot-serverMissing" role="alert">
-            {model.kernelError
-              ? kernelFailedMessage(trans, model.kernelError)
-              : serverMissingMessage(trans)}
+            {unavailableMessage(trans, model.kernelError)}
           </div>
         )}
         {readiness && !readiness.ready && !model.serverMissing && (

@@ -54,7 +54,11 @@ export interface IReply {
  * own error, as the Jupyter server or the kernel gave it.
  */
 export class ServiceKernelFailed extends Error {
-  constructor(readonly detail: string) {
+  /** `fromKernel`: the kernel runs and said why, in a whole message of its own. */
+  constructor(
+    readonly detail: string,
+    readonly fromKernel = false
+  ) {
     super(detail);
   }
 }
@@ -320,7 +324,7 @@ function serviceError(reply: IKernelReply): ServiceKernelFailed | null {
   try {
     const body = JSON.parse(reply.body);
     return body?.service_error
-      ? new ServiceKernelFailed(String(body.message))
+      ? new ServiceKernelFailed(String(body.message), true)
       : null;
   } catch {
     return null;

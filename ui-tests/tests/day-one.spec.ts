@@ -239,6 +239,41 @@ test('the whole UI on day one, through the service kernel', async ({
   ).toContainText('day-one-env');
   expect(await count(request, 'create_image')).toBe(1);
 
+  // A setting that is not valid: the kernel starts without its service, and the panel gives
+  // the kernel's own words.
+  const config = path.join(
+    DAY_ONE,
+    'home',
+    '.jupyter',
+    'jupyter_server_config.py'
+  );
+  const good = fs.readFileSync(config, 'utf8');
+  fs.appendFileSync(config, 'c.ModelArtsSnapshot.poll_interval = 0.01\n');
+  try {
+    await request.delete(`${SERVER}/api/kernels/${restarted[0].id}`);
+    await page.goto(`${SERVER}/lab/workspaces/day-one-broken?reset`);
+    await page.waitForFunction(() =>
+      (window as any).jupyterapp?.commands.hasCommand(
+        'modelarts-snapshot:open-panel'
+      )
+    );
+    await page.evaluate(async () => {
+      await (window as any).jupyterapp.commands.execute(
+        'modelarts-snapshot:open-panel'
+      );
+    });
+    const alert = panel(page).locator('.jp-ModelArtsSnapshot-serverMissing');
+    await expect(alert).toContainText('could not start its service', {
+      timeout: 60000
+    });
+    await expect(alert).toContainText('poll_interval');
+    await expect(
+      panel(page).getByRole('button', { name: 'Save as image' })
+    ).toBeDisabled();
+  } finally {
+    fs.writeFileSync(config, good);
+  }
+
   // The same server all along: it was never restarted.
   expect(() => process.kill(serverPid, 0)).not.toThrow();
   expect(
