@@ -10,7 +10,6 @@ import {
   Kernel,
   KernelMessage,
   KernelSpec,
-  KernelSpecAPI,
   ServerConnection,
   Session
 } from '@jupyterlab/services';
@@ -408,10 +407,17 @@ function isServersOwn404(reply: IReply): boolean {
 }
 
 /** Whether the server knows the service kernel's kernelspec (asked directly: the page's list
- * of kernelspecs leaves it out). */
+ * of kernelspecs leaves it out; and read raw, since one kernelspec of another kind that
+ * JupyterLab finds malformed must not hide ours). */
 async function hasServiceKernel(): Promise<boolean> {
-  const specs = await KernelSpecAPI.getSpecs();
-  return SERVICE_KERNEL in specs.kernelspecs;
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, 'api/kernelspecs');
+  const response = await ServerConnection.makeRequest(url, {}, settings);
+  if (!response.ok) {
+    return false;
+  }
+  const specs = await response.json();
+  return Boolean(specs?.kernelspecs && SERVICE_KERNEL in specs.kernelspecs);
 }
 
 /**
