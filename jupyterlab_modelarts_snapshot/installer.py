@@ -281,8 +281,10 @@ def page_transport() -> PageTransport:
         )  # fmt: skip
     except OSError as error:
         return PageTransport("kernel", url, f"{argv[0]}: {error.strerror}")
-    last = started.stderr.strip().splitlines()[-1:] if started.returncode else []
-    return PageTransport("kernel", url, last[0] if last else None)
+    if started.returncode == 0:
+        return PageTransport("kernel", url)
+    last = started.stderr.strip().splitlines()[-1:] or [f"{argv[0]}: exit {started.returncode}"]
+    return PageTransport("kernel", url, last[0])
 
 
 def default_requirement() -> str:
