@@ -5,18 +5,25 @@
 - the user's kernel env with the package (this test's own environment);
 - the platform's Jupyter server running as ``ma-user`` before the install.
 
-Then: ``jupyter modelarts-snapshot install``; a restart serves the REST API and lists the
-labextension; the platform env is byte for byte as before; after "a stop" (HOME reset) the
-extension is gone; with HOME kept, as in a saved image, it is there from the start.
+Then: ``jupyter modelarts-snapshot install``, and the user's first day, with the server not
+restarted (ModelArts never restarts it): the REST API is still missing, and the page's service
+kernel (joined as the page joins it, through the server's REST API and kernel websocket) reports
+the instance ready, starts a save and follows it to ACTIVE against the emulator, running as
+``ma-user`` on the platform's Python under the same server process. After that, a restart serves
+the REST API, which sees that save, and lists the labextension; the platform env is byte for
+byte as before; after "a stop" (HOME reset) the extension is gone; with HOME kept, as in a saved
+image, it is there from the start.
 
 Needs root (to create the user), so it runs in CI and is skipped elsewhere.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import hashlib
 import importlib.util
+import json
 import os
 import pwd
 import secrets
@@ -33,11 +40,14 @@ from typing import Any
 
 import httpx
 import pytest
+from service_kernel_client import ServiceKernelClient
 
 from jupyterlab_modelarts_snapshot import __version__
 from jupyterlab_modelarts_snapshot.emulator import DEMO_NOTEBOOK_ID, DEMO_PROJECT_ID
+from jupyterlab_modelarts_snapshot.models import FAILED, SERVICE_KERNEL
 
 from conftest import Emulator
+from helpers import wait_until, wait_until_async
 
 ROOT = Path(__file__).parent.parent
 USER = "ma-user"
@@ -218,11 +228,72 @@ def labextensions(notebook: Notebook) -> str:
     return listing.stdout + listing.stderr
 
 
+# The page's first save on the first day, as its form sends it.
+FIRST_SAVE = {"name": "first-day-env", "namespace": "atelier-auto", "tag": "v1"}
+
+
+def service_kernels(server_pid: int) -> list[int]:
+    """The service kernels the server with this process ID started: its children that run the
+    service kernel's module."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes() if entry.name.isdigit() else b""
+            ours = b"jupyterlab_modelarts_snapshot.service_kernel" in command
+            if ours and proc_status(int(entry.name))["PPid"] == str(server_pid):
+                found.append(int(entry.name))
+        except OSError:  # it ended meanwhile
+            continue
+    return found
+
+
+def proc_status(pid: int) -> dict[str, str]:
+    fields = (line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    return {name: value.strip() for name, value in fields}
+
+
+def ended(pid: int) -> bool:
+    try:
+        return proc_status(pid)["State"].startswith("Z")  # ended, not yet reaped
+    except OSError:
+        return True
+
+
+async def first_save_through_the_service_kernel(
+    server: PlatformServer, server_pid: int
+) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """What the page does when the REST API is missing: join the service session (the server
+    starts the kernel), ask for readiness, start a save and follow it to its end. Returns the
+    readiness, the finished job and the service kernel's process ID."""
+    client = await ServiceKernelClient(f"http://127.0.0.1:{server.port}", server.token).start()
+    try:
+        readiness = await client.get_json("readiness")
+        answer = await client.request("POST", "jobs", json.dumps(FIRST_SAVE))
+        assert answer.status == 201, answer.text
+        job_id = answer.json()["id"]
+        assert answer.headers.get("Location") == f"jobs/{job_id}", answer.headers
+
+        async def finished() -> dict[str, Any] | None:
+            job: dict[str, Any] = await client.get_json(f"jobs/{job_id}")
+            assert job["status"] not in FAILED, job
+            return job if job["status"] == "ACTIVE" else None
+
+        # The kernel's own poller follows the save, at the default poll interval (10 s).
+        job = await wait_until_async(finished, 60, 0.5, f"save {job_id} ACTIVE")
+        assert job is not None
+        (kernel_pid,) = service_kernels(server_pid)
+    finally:
+        await client.close(shutdown=False)
+    # The kernel stays, as the page leaves it; the server ends it when it stops.
+    return readiness, job, kernel_pid
+
+
 def test_the_documented_install_in_a_simulated_notebook(
     notebook: Notebook, modelarts_env: Emulator
 ) -> None:
     before = checksums(notebook.platform)
     server = PlatformServer(notebook, modelarts_env)
+    server_pid = server.process.pid
     try:
         assert server.instance().status_code == 404  # nothing yet, as on a new instance
         # The documented step, in a notebook terminal, from the kernel env where pip put it.
@@ -236,8 +307,43 @@ def test_the_documented_install_in_a_simulated_notebook(
         # The page half is there at once; the server half waits for a server start.
         assert "jupyterlab-modelarts-snapshot" in labextensions(notebook)
         assert server.instance().status_code == 404
+
+        # The first day: the server is never restarted, and the page reaches the service
+        # through the service kernel, whose kernelspec the install wrote into the user's data
+        # dir. Its settings come from the environment it inherits from the server; its state
+        # dir is ~/.local/share/jupyter/modelarts_snapshot (there is no /home/ma-user/work here).
+        spec = notebook.home / ".local/share/jupyter/kernels" / SERVICE_KERNEL / "kernel.json"
+        spec_python = Path(json.loads(spec.read_text())["argv"][0])
+        assert spec_python.parent == notebook.platform / "bin", spec_python
+        modelarts_env.configure(init_seconds=0.2, creating_seconds=0.5)
+        creates = modelarts_env.count("create_image")
+        readiness, job, kernel_pid = asyncio.run(
+            first_save_through_the_service_kernel(server, server_pid)
+        )
+        assert readiness["ready"], readiness
+        assert (readiness["notebook_id"], readiness["notebook_id_source"]) == (
+            DEMO_NOTEBOOK_ID, "env:INSTANCE_ID",
+        )  # fmt: skip
+        assert (job["name"], job["namespace"], job["tag"]) == tuple(FIRST_SAVE.values())
+        assert job["notebook_id"] == DEMO_NOTEBOOK_ID
+        assert modelarts_env.count("create_image") == creates + 1  # one save, one image
+        record = (
+            notebook.home / ".local/share/jupyter/modelarts_snapshot/jobs" / f"{job['id']}.json"
+        )
+        assert record.stat().st_uid == notebook.uid
+        # The same server process as before the install, its REST API still missing...
+        assert server.process.poll() is None and server.process.pid == server_pid
+        assert server.instance().status_code == 404
+        # ...and its child, the service kernel, runs as ma-user on the platform's Python.
+        argv = Path(f"/proc/{kernel_pid}/cmdline").read_bytes().split(b"\0")
+        assert argv[0].decode() == str(spec_python), argv
+        status = proc_status(kernel_pid)
+        assert status["PPid"] == str(server_pid)
+        assert status["Uid"].split() == [str(notebook.uid)] * 4, status["Uid"]
     finally:
         server.stop()
+    # The server ends the kernel it started.
+    wait_until(lambda: ended(kernel_pid), 30, 0.2, "the service kernel ended")
 
     server = PlatformServer(notebook, modelarts_env)
     try:
@@ -251,6 +357,9 @@ def test_the_documented_install_in_a_simulated_notebook(
             DEMO_PROJECT_ID, "env:PROJECT_ID",
         )  # fmt: skip
         assert info["ready"], info
+        # REST and the service kernel share the state dir: the first day's save is there.
+        saved = server.http.get(f"/modelarts-snapshot/jobs/{job['id']}")
+        assert (saved.status_code, saved.json()["status"]) == (200, "ACTIVE"), saved.text
     finally:
         server.stop()
     assert checksums(notebook.platform) == before  # the platform env is untouched
