@@ -8,6 +8,7 @@ in the same run. Prints a table and writes ``benchmarks/results.json``.
     python benchmarks/run.py --history     # the cost of a long history only
     python benchmarks/run.py --preflight   # the pre-flight walk next to find(1)
     python benchmarks/run.py --manifest    # recording what an image holds
+    python benchmarks/run.py --kernel      # GET jobs/{id} through REST and the service kernel
 """
 
 from __future__ import annotations
@@ -428,7 +429,7 @@ def preflight_benchmark() -> int:
             assert report["estimate"]["files"] == PREFLIGHT_FILES, report["estimate"]
         finally:
             server.stop()
-    results = {
+    results: dict[str, Any] = {
         "files": PREFLIGHT_FILES,
         "find_s": round(min(find_s), 3),
         "scan_s": round(min(scan_s), 3),
@@ -502,7 +503,7 @@ def manifest_benchmark() -> int:
     adds to the time from Save to the create-image call (a server with that environment against
     one with an empty dpkg file and no extra Python)."""
     from jupyterlab_modelarts_snapshot.config import ModelArtsSnapshot
-    from jupyterlab_modelarts_snapshot.manifest import ImageRecords
+    from jupyterlab_modelarts_snapshot.records import ManifestRecords
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -511,7 +512,7 @@ def manifest_benchmark() -> int:
             python_envs=[str(python)], dpkg_status=str(status), conda_roots=[],
             state_dir=str(root / "state"), manifest_dir=str(root / "manifests"),
         )  # fmt: skip
-        records = ImageRecords(settings)
+        records = ManifestRecords(settings)
         collect_s = []
         for _ in range(5):
             t0 = time.perf_counter()
@@ -553,7 +554,7 @@ def manifest_benchmark() -> int:
         finally:
             emulator.terminate()
             emulator.wait(timeout=10)
-    results = {
+    results: dict[str, Any] = {
         "python_distributions": distributions,
         "dpkg_packages": MANIFEST_DPKG,
         "collect_s": {
@@ -576,6 +577,159 @@ def manifest_benchmark() -> int:
     return 0
 
 
+KERNEL_REQUESTS = 1000
+KERNEL_WARMUP = 100
+KERNEL_MODULE = b"jupyterlab_modelarts_snapshot.service_kernel"
+
+
+def service_kernel_pid(server_pid: int) -> int:
+    """The service kernel the server started: its child running the kernel's module."""
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and KERNEL_MODULE in (entry / "cmdline").read_bytes():
+                status = (entry / "status").read_text()
+                if f"\nPPid:\t{server_pid}\n" in status:
+                    return int(entry.name)
+        except OSError:  # it ended meanwhile
+            continue
+    raise RuntimeError(f"no service kernel is running under the server (process {server_pid})")
+
+
+def kilobytes(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def kernel_latencies(server: JupyterServer, job_id: str) -> dict[str, Any]:
+    """``GET jobs/{id}`` through REST and through the service kernel's comm, one after the
+    other, ``KERNEL_REQUESTS`` times each after ``KERNEL_WARMUP``, and Jupyter's own
+    ``/api/status`` beside them; then the kernel's resident memory."""
+    from service_kernel_client import ServiceKernelClient
+
+    path = f"jobs/{job_id}"
+    t0 = time.perf_counter()
+    kernel = await ServiceKernelClient(server.url, server.token).start()
+    first = await kernel.request("GET", path)
+    first_ms = (time.perf_counter() - t0) * 1000  # the session, the kernel's start, the answer
+    assert first.status == 200, first.text
+    rest = httpx.AsyncClient(
+        base_url=server.url, headers={"Authorization": f"token {server.token}"}, timeout=10
+    )
+    timings: dict[str, list[float]] = {"rest": [], "kernel": [], "api_status": []}
+    try:
+        for index in range(KERNEL_WARMUP + KERNEL_REQUESTS):
+            measured = index >= KERNEL_WARMUP
+            t1 = time.perf_counter()
+            response = await rest.get(f"/modelarts-snapshot/{path}")
+            t2 = time.perf_counter()
+            reply = await kernel.request("GET", path)
+            t3 = time.perf_counter()
+            status = await rest.get("/api/status")
+            t4 = time.perf_counter()
+            assert response.status_code == reply.status == status.status_code == 200
+            # The same job either way (its record may change between the two: the server and
+            # the kernel each poll ModelArts every 10 s and write what they hear).
+            assert response.json()["id"] == reply.json()["id"] == job_id
+            if measured:
+                timings["rest"].append((t2 - t1) * 1000)
+                timings["kernel"].append((t3 - t2) * 1000)
+                timings["api_status"].append((t4 - t3) * 1000)
+        assert server.process is not None
+        pid = service_kernel_pid(server.process.pid)
+        rss, peak = kilobytes(pid, "VmRSS"), kilobytes(pid, "VmHWM")
+    finally:
+        await rest.aclose()
+        await kernel.close(shutdown=True)
+    return {
+        "requests": KERNEL_REQUESTS,
+        "warmup": KERNEL_WARMUP,
+        **{
+            f"{name}_ms": {
+                "p50": round(statistics.median(values), 2),
+                "p99": round(percentile(values, 0.99), 2),
+            }
+            for name, values in timings.items()
+        },
+        "first_answer_ms": round(first_ms, 1),
+        "kernel_rss_mb": round(rss / 1024, 1),
+        "kernel_peak_rss_mb": round(peak / 1024, 1),
+    }
+
+
+def kernel_run() -> dict[str, Any]:
+    """One Jupyter server with the server extension loaded and the service kernel's kernelspec
+    on its JUPYTER_PATH (as ``install`` makes it findable), against the emulator, with a save
+    under way whose status is asked for."""
+    from jupyterlab_modelarts_snapshot.installer import write_kernelspec
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        write_kernelspec(sys.executable, str(data))
+        emulator = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab_modelarts_snapshot.emulator", "--port", "0",
+             "--init-seconds", "1", "--creating-seconds", "3600"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        try:
+            assert emulator.stdout is not None
+            url = json.loads(emulator.stdout.readline())["url"]
+            env = {
+                "MODELARTS_ENDPOINT": url, "MODELARTS_NOTEBOOK_ID": DEMO_NOTEBOOK_ID,
+                "HUAWEICLOUD_SDK_PROJECT_ID": DEMO_PROJECT_ID, "HUAWEICLOUD_SDK_AK": DEMO_ACCESS_KEY,
+                "HUAWEICLOUD_SDK_SK": DEMO_SECRET_KEY, "MODELARTS_METADATA_URL": "off",
+                "JUPYTER_PATH": os.pathsep.join(filter(None, [str(data), os.environ.get("JUPYTER_PATH")])),
+            }  # fmt: skip
+            # The default poll interval (10 s), as users run it; the REST server and the kernel
+            # each follow the save.
+            server = JupyterServer(
+                Path(tmp) / "server", Path(tmp) / "state", poll_interval=10, env=env
+            ).start()
+            try:
+                created = server.api(
+                    "POST", "jobs", json={"name": "bench", "namespace": "team", "tag": "v1"}
+                )
+                assert created.status_code == 201, created.text
+                return asyncio.run(kernel_latencies(server, created.json()["id"]))
+            finally:
+                server.stop()
+        finally:
+            emulator.terminate()
+            emulator.wait(timeout=10)
+
+
+def kernel_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    rest, kernel, status = results["rest_ms"], results["kernel_ms"], results["api_status_ms"]
+    return [
+        (f"GET jobs/{{id}} through REST, {results['requests']:,} in a row: p50 / p99",
+         f"{rest['p50']} / {rest['p99']} ms", "p99 < 20 ms"),
+        ("GET jobs/{id} through the service kernel, the same: p50 / p99",
+         f"{kernel['p50']} / {kernel['p99']} ms", "p99 < 20 ms"),
+        ("GET /api/status between them: p50 / p99", f"{status['p50']} / {status['p99']} ms", "baseline"),
+        ("service kernel's resident memory after the run (peak)",
+         f"{results['kernel_rss_mb']} MB ({results['kernel_peak_rss_mb']} MB)", "< 150 MB"),
+        ("session start to the kernel's first answer", f"{results['first_answer_ms']} ms", ""),
+    ]  # fmt: skip
+
+
+def print_rows(rows: list[tuple[str, str, str]]) -> None:
+    width = max(len(row[0]) for row in rows)
+    for name, value, target in rows:
+        print(
+            f"{name:<{width}}  {value:<36} target {target}"
+            if target
+            else f"{name:<{width}}  {value}"
+        )
+
+
+def kernel_benchmark() -> int:
+    results = kernel_run()
+    (ROOT / "benchmarks" / "kernel-results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print_rows(kernel_rows(results))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -591,15 +745,23 @@ def main() -> int:
     parser.add_argument(
         "--manifest", action="store_true", help="only the manifest of 400 + 2,000 packages"
     )
+    parser.add_argument(
+        "--kernel",
+        action="store_true",
+        help="only GET jobs/{id} through REST and through the service kernel, and its memory",
+    )
     args = parser.parse_args()
     if args.manifest:
         return manifest_benchmark()
+    if args.kernel:
+        return kernel_benchmark()
     if args.history:
         return history_benchmark()
     if args.preflight:
         return preflight_benchmark()
 
     results = api_benchmarks(args.quick)
+    results["service_kernel"] = kernel_run()
     results["labextension_js"] = js_size()
     if not args.no_browser:
         results["page_load_ms"] = page_load(5 if args.quick else 15)
@@ -624,9 +786,8 @@ def main() -> int:
             f"{load['with']['median']} / {load['without']['median']} ms = {load['ratio']}",
             "< 1.05",
         ))  # fmt: skip
-    width = max(len(row[0]) for row in rows)
-    for name, value, target in rows:
-        print(f"{name:<{width}}  {value:<36} target {target}")
+    rows += kernel_rows(results["service_kernel"])
+    print_rows(rows)
     return 0
 
 
