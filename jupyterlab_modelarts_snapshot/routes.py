@@ -14,6 +14,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from .exceptions import InvalidInput, RequestTooLarge, SnapshotError, UnknownJob, outcome
 from .i18n import _
@@ -196,7 +197,8 @@ def not_allowed(method: str, allowed: list[str]) -> Reply:
 
 
 async def answer(service: SaveService, request: Request) -> Reply:
-    """The reply to ``request`` (its path relative to ``modelarts-snapshot/``, without a query):
+    """The reply to ``request`` (its path relative to ``modelarts-snapshot/``, still encoded,
+    without a query):
     a refusal of the service is its status and body from the table in ``exceptions.py``."""
     for pattern, operations in ROUTES:
         found = re.fullmatch(pattern, request.path)
@@ -206,7 +208,9 @@ async def answer(service: SaveService, request: Request) -> Reply:
         if operation is None:
             return not_allowed(request.method, list(operations))
         try:
-            return await operation(service, request, *found.groups())
+            # Path arguments decoded as tornado decodes a handler's (after the match, so that
+            # an encoded "/" stays inside its argument).
+            return await operation(service, request, *(unquote(part) for part in found.groups()))
         except SnapshotError as error:
             return Reply(outcome(error).http_status, error.body())
     return Reply(

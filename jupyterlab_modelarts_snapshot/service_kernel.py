@@ -22,7 +22,7 @@ import os
 import re
 import sys
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 import comm
 from ipykernel.kernelapp import IPKernelApp
@@ -43,6 +43,8 @@ log = logging.getLogger("jupyterlab_modelarts_snapshot.service_kernel")
 # What a request may look like before it reaches the routes: larger fields are not requests.
 MAX_ID_CHARS = 100
 MAX_PATH_CHARS = 2048
+# What tornado turns into spaces in a query argument.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f]")
 # How long a shutdown waits for the service to stop following and close its connections.
 SHUTDOWN_SECONDS = 5
 
@@ -176,9 +178,13 @@ class ServiceKernel(Kernel):
         path, _sep, query = data["path"].lstrip("/").partition("?")
         request = Request(
             method=data["method"],
-            # Decoded segment by segment, as the REST handlers get their path arguments.
-            path="/".join(unquote(part) for part in re.split("/", path)),
-            query=dict(parse_qsl(query, keep_blank_values=True)),
+            path=path,
+            # As tornado gives a handler its query arguments: the last of each, control
+            # characters as spaces, stripped.
+            query={
+                name: CONTROL_CHARACTERS.sub(" ", value).strip()
+                for name, value in parse_qsl(query, keep_blank_values=True)
+            },
             body=(data.get("body") or "").encode("utf-8", "surrogatepass"),
         )
         return await answer(self.service, request)
