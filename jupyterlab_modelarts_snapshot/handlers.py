@@ -16,7 +16,7 @@ from tornado import web
 from . import i18n
 from .exceptions import SnapshotError, outcome
 from .i18n import _
-from .routes import NAMESPACE, ROUTES, Operation, Request, not_allowed
+from .routes import NAMESPACE, ROUTES, Operation, Request, decode_argument, not_allowed
 from .service import SaveService
 
 
@@ -75,6 +75,10 @@ class RouteHandler(SnapshotHandler):
         self.operations = operations
         self.SUPPORTED_METHODS = tuple(operations)  # anything else is 405, with Allow
 
+    def decode_argument(self, value: bytes, name: str | None = None) -> str:
+        # tornado's hook for path and query arguments: refused in the API's words, as the comm does.
+        return decode_argument(value, name)
+
     async def answer(self, *arguments: str) -> None:
         request = Request(
             method=self.request.method or "GET",
@@ -88,7 +92,11 @@ class RouteHandler(SnapshotHandler):
             self.set_header(name, value)
         if reply.text is not None:
             self.set_status(reply.status)
-            self.finish(reply.text)
+            # APIHandler.finish sets JSON unless told: a file keeps the type its route gave.
+            self.finish(
+                reply.text,
+                set_content_type=reply.headers.get("Content-Type", "text/plain; charset=utf-8"),
+            )
         else:
             self.reply(reply.status, reply.body)
 

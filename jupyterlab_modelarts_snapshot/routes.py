@@ -14,7 +14,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote_to_bytes
 
 from .exceptions import InvalidInput, RequestTooLarge, SnapshotError, UnknownJob, outcome
 from .i18n import _
@@ -196,6 +196,23 @@ def not_allowed(method: str, allowed: list[str]) -> Reply:
     )
 
 
+def decode_argument(raw: bytes, name: str | None = None) -> str:
+    """A path argument (``name`` None) or query argument as text: bytes that are not UTF-8 are
+    refused like any bad input. REST (``RouteHandler.decode_argument``) and the comm both use it."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            name or "path",
+            _(
+                "The {part} of the request is not UTF-8 text once percent-decoded ({value}). "
+                "Encode it as UTF-8 before percent-encoding it.",
+                part=repr(name) if name else "path",
+                value=repr(raw[:40]),
+            ),
+        ) from None
+
+
 async def answer(service: SaveService, request: Request) -> Reply:
     """The reply to ``request`` (its path relative to ``modelarts-snapshot/``, still encoded,
     without a query):
@@ -210,7 +227,8 @@ async def answer(service: SaveService, request: Request) -> Reply:
         try:
             # Path arguments decoded as tornado decodes a handler's (after the match, so that
             # an encoded "/" stays inside its argument).
-            return await operation(service, request, *(unquote(part) for part in found.groups()))
+            arguments = (decode_argument(unquote_to_bytes(part)) for part in found.groups())
+            return await operation(service, request, *arguments)
         except SnapshotError as error:
             return Reply(outcome(error).http_status, error.body())
     return Reply(

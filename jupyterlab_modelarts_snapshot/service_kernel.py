@@ -31,10 +31,11 @@ from ipykernel.kernelbase import Kernel
 from . import i18n
 from ._version import __version__
 from .config import load_settings
+from .exceptions import SnapshotError, outcome
 from .i18n import _
 from .kernels import RunningServerKernels, server_of_process, settings_arguments
 from .models import COMM_TARGET, SERVICE_KERNEL
-from .routes import Reply, Request, answer
+from .routes import Reply, Request, answer, decode_argument
 from .service import SaveService, build_service
 
 # Named, not __name__: run with -m, this module is __main__, outside the package logger.
@@ -43,6 +44,8 @@ log = logging.getLogger("jupyterlab_modelarts_snapshot.service_kernel")
 # What a request may look like before it reaches the routes: larger fields are not requests.
 MAX_ID_CHARS = 100
 MAX_PATH_CHARS = 2048
+# The HTTP methods a comm request may carry; the route answers 405 to one it does not take.
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # What tornado turns into spaces in a query argument.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f]")
 # How long a shutdown waits for the service to stop following and close its connections.
@@ -145,7 +148,7 @@ class ServiceKernel(Kernel):
             isinstance(data, dict)
             and isinstance(data.get("id"), str)
             and len(data["id"]) <= MAX_ID_CHARS
-            and data.get("method") in ("GET", "POST", "PUT", "PATCH", "DELETE")
+            and data.get("method") in METHODS
             and isinstance(data.get("path"), str)
             and len(data["path"]) <= MAX_PATH_CHARS
             and (data.get("body") is None or isinstance(data.get("body"), str))
@@ -154,8 +157,8 @@ class ServiceKernel(Kernel):
                 400,
                 {
                     "message": _(
-                        "A request to the service kernel is an object with id, method (GET or "
-                        "POST), path (under modelarts-snapshot/) and body (a string, or null)."
+                        "A request to the service kernel is an object with id, method (GET, POST, "
+                        "PUT, PATCH or DELETE), path (under modelarts-snapshot/) and body (a string, or null)."
                     )
                 },
             )
@@ -176,15 +179,21 @@ class ServiceKernel(Kernel):
                 },
             )
         path, _sep, query = data["path"].lstrip("/").partition("?")
+        try:
+            # As tornado gives a handler its query arguments: bytes (latin-1 keeps them) decoded
+            # as UTF-8, the last of each, control characters as spaces, stripped.
+            arguments = {
+                name: CONTROL_CHARACTERS.sub(
+                    " ", decode_argument(value.encode("latin-1"), name)
+                ).strip()
+                for name, value in parse_qsl(query, keep_blank_values=True, encoding="latin-1")
+            }
+        except SnapshotError as error:
+            return Reply(outcome(error).http_status, error.body())
         request = Request(
             method=data["method"],
             path=path,
-            # As tornado gives a handler its query arguments: the last of each, control
-            # characters as spaces, stripped.
-            query={
-                name: CONTROL_CHARACTERS.sub(" ", value).strip()
-                for name, value in parse_qsl(query, keep_blank_values=True)
-            },
+            query=arguments,
             body=(data.get("body") or "").encode("utf-8", "surrogatepass"),
         )
         return await answer(self.service, request)

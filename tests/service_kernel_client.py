@@ -35,9 +35,7 @@ class ServiceKernelClient:
     def __init__(self, base_url: str, token: str = "") -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self.http = httpx.AsyncClient(
-            base_url=self.base_url, headers=self._auth(), timeout=60
-        )
+        self.http = httpx.AsyncClient(base_url=self.base_url, headers=self._auth(), timeout=60)
         self.session_id = uuid.uuid4().hex
         self.kernel_id: str | None = None
         self.comm_id: str | None = None
@@ -80,9 +78,7 @@ class ServiceKernelClient:
 
     def open_comm(self) -> None:
         self.comm_id = uuid.uuid4().hex
-        self._send(
-            "comm_open", {"comm_id": self.comm_id, "target_name": COMM_TARGET, "data": {}}
-        )
+        self._send("comm_open", {"comm_id": self.comm_id, "target_name": COMM_TARGET, "data": {}})
 
     async def request(
         self,

@@ -5,7 +5,7 @@ was installed: real Jupyter servers, the real kernel process (started from the k
 1. Bad input gets the same status and JSON body through the comm as through REST on the same
    server (in English and in Chinese), the 405's Allow included, and never reaches ModelArts;
    query values and encoded IDs are read as tornado reads them; a path outside the API is a 404
-   in JSON. The known differences left (bytes that are not UTF-8) are strict xfails.
+   in JSON; bytes that are not UTF-8 are the same 400 both ways.
 2. A kernel killed with SIGKILL while a save is CREATING is restarted by the Jupyter server,
    answers the reconnected page, and finishes that save, created once.
 3. With no page connected the kernel goes on following a save to its end; REST and the CLI (the
@@ -33,7 +33,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from service_kernel_client import ServiceKernelClient
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -49,6 +48,7 @@ from jupyterlab_modelarts_snapshot.models import SERVICE_KERNEL
 from conftest import CASES, PLATFORM_VARIABLES, Emulator
 from helpers import GOOD, as_json, run_cli, wait_until, wait_until_async
 from server_process import JupyterServer
+from service_kernel_client import ServiceKernelClient
 
 POLL_INTERVAL = 0.3
 # Generous: a loaded 2-core CI machine starts a kernel in seconds, not the usual half second.
@@ -368,36 +368,23 @@ async def test_bad_input_gets_the_same_answer_as_rest_and_sends_nothing(
     assert emulator.count("create_image") == 0
 
 
-def known_gap(reason: str) -> pytest.MarkDecorator:
-    # Strict: once the product answers alike, the test says so and the mark must go.
-    return pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)
-
-
 @pytest.mark.parametrize(
-    "path",
+    ("path", "field"),
     [
-        pytest.param(
-            "jobs/%ff",
-            marks=known_gap(
-                "an ID that is not UTF-8 once decoded: REST (tornado) answers 400 'Invalid "
-                "unicode in url', the kernel decodes it with U+FFFD and answers 404"
-            ),
-            id="invalid-utf8-in-an-id",
-        ),
-        pytest.param(
-            "jobs?limit=%ff",
-            marks=known_gap(
-                "a query value that is not UTF-8: REST (tornado) answers 400 'Invalid unicode "
-                "in limit', the kernel decodes it with U+FFFD and answers the paging 400"
-            ),
-            id="invalid-utf8-in-a-query-value",
-        ),
+        pytest.param("jobs/%ff", "path", id="invalid-utf8-in-an-id"),
+        pytest.param("jobs?limit=%ff", "limit", id="invalid-utf8-in-a-query-value"),
     ],
 )
-async def test_known_differences_from_rest(bad_input_server: JupyterServer, path: str) -> None:
+async def test_bytes_that_are_not_utf8(
+    bad_input_server: JupyterServer, path: str, field: str
+) -> None:
+    # tornado would answer its own English 400; both transports answer the API's, alike.
     async with service_client(bad_input_server) as client:
         by_rest = await rest(bad_input_server, "GET", path)
         by_comm = await client.request("GET", path)
+        assert by_rest.status == 400
+        assert by_rest.json()["field"] == field
+        assert "UTF-8" in by_rest.json()["message"]
         assert (by_rest.status, by_rest.json()) == (by_comm.status, by_comm.json())
 
 

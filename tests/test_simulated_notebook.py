@@ -40,7 +40,6 @@ from typing import Any
 
 import httpx
 import pytest
-from service_kernel_client import ServiceKernelClient
 
 from jupyterlab_modelarts_snapshot import __version__
 from jupyterlab_modelarts_snapshot.emulator import DEMO_NOTEBOOK_ID, DEMO_PROJECT_ID
@@ -48,6 +47,7 @@ from jupyterlab_modelarts_snapshot.models import FAILED, SERVICE_KERNEL
 
 from conftest import Emulator
 from helpers import wait_until, wait_until_async
+from service_kernel_client import ServiceKernelClient
 
 ROOT = Path(__file__).parent.parent
 USER = "ma-user"

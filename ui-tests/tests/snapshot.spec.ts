@@ -625,6 +625,7 @@ test.describe('Without the server extension', () => {
     await expect(missing).toContainText('server extension is not loaded', {
       timeout: 30000
     });
+    await expect(missing).toContainText('jupyter modelarts-snapshot install');
     await expect(missing).toContainText('jupyter server extension list');
     await expect(missing).toContainText('Jupyter server log');
     await expect(
