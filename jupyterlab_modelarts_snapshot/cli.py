@@ -16,6 +16,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from . import emulator, i18n, installer
@@ -32,7 +33,7 @@ from .exceptions import (
     outcome,
 )
 from .i18n import _, tr
-from .models import LEVELS, SERVICE_KERNEL, Check, Job, PreflightReport
+from .models import LEVELS, SERVICE_KERNEL, Check, Job, Lease, PreflightReport, StopAfterSave
 from .rebuild import REBUILD_FILES, rebuild_file
 from .rules import validate_save_request
 from .service import SaveService, build_service
@@ -69,6 +70,62 @@ def describe_job(job: Job) -> str:
         )
         if job.status == "ACTIVE":
             lines.append(tr("  pull:     docker pull {path}", path=job.swr_path))
+    if job.stop:
+        lines.append(describe_stop(job.stop))
+    return "\n".join(lines)
+
+
+def describe_stop(stop: StopAfterSave) -> str:
+    if stop.state == "pending":
+        return tr("  stop:     the instance stops once the image is saved")
+    if stop.state in ("stopping", "stopped"):
+        return tr("  stop:     stopped after saving, at {at}", at=_local_time(stop.at))
+    return tr("  stop:     not stopped: {reason}", reason=i18n.render(stop.reason or ""))
+
+
+def _local_time(at: str | None) -> str:
+    """An API time (ISO, UTC) as this machine's local time, to the minute."""
+    if not at:
+        return "?"
+    moment = datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _duration_words(seconds: float) -> str:
+    minutes = max(0, int(seconds // 60))
+    if minutes >= 60:
+        return tr("{hours} h {minutes} min", hours=minutes // 60, minutes=minutes % 60)
+    return tr("{minutes} min", minutes=minutes)
+
+
+def describe_lease(lease: Lease) -> str:
+    """When the auto-stop comes, as the panel says it."""
+    if not lease.enabled or not lease.stop_at:
+        return tr("This instance has no auto-stop.")
+    stop = datetime.fromisoformat(lease.stop_at.replace("Z", "+00:00"))
+    now = datetime.fromisoformat(lease.server_time.replace("Z", "+00:00"))
+    left = (stop - now).total_seconds()
+    lines = [
+        tr("Stops at {at}, in {left}", at=_local_time(lease.stop_at), left=_duration_words(left))
+        if left > 0
+        else tr("The stop time ({at}) has passed.", at=_local_time(lease.stop_at)),
+        tr("  lease:    {type}, {hours} h", type=lease.type or "?",
+           hours=round((lease.duration_ms or 0) / 3_600_000, 2)),
+    ]  # fmt: skip
+    if lease.estimate:
+        lines.append(
+            tr(
+                "  estimate: ModelArts' lease can be read two ways (or counts idle time); the "
+                "stop may come at another time."
+            )
+        )
+    if lease.warning and lease.warning.message:
+        lines.append(tr("  warning:  {message}", message=i18n.render(lease.warning.message)))
+    if lease.last_error:
+        lines.append(
+            tr("  not read since {at}: {message}", at=lease.checked_at or "?",
+               message=i18n.render(lease.last_error.message))
+        )  # fmt: skip
     return "\n".join(lines)
 
 
@@ -103,12 +160,14 @@ def request_id_line(request_id: str) -> str:
     return tr("ModelArts request ID (for Huawei support): {id}", id=request_id)
 
 
-def save_body(args: argparse.Namespace) -> dict[str, str]:
+def save_body(args: argparse.Namespace) -> dict[str, Any]:
     """The save request that ``save``'s arguments give (the CLI's and the magic's)."""
     body = {"name": args.name, "namespace": args.namespace}
     for key in ("tag", "description", "workspace_id"):
         if getattr(args, key) is not None:
             body[key] = getattr(args, key)
+    if getattr(args, "stop", False):
+        body["stop_after_save"] = True
     return body
 
 
@@ -316,13 +375,22 @@ async def _save(args: argparse.Namespace, service: SaveService, out: Output) -> 
     if not out.as_json:
         print(tr("Save started. The instance is paused while ModelArts saves it."))
         print(describe_job(job))
-    if args.wait:
+    if args.wait or args.stop:
         job = await service.wait(job.id)
     if out.as_json:
         out.result(job.to_dict(), "")
-    elif args.wait:
+    elif args.wait or args.stop:
         print(describe_job(job))
     return _ended(job)
+
+
+async def _lease(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    if args.extend is not None:
+        lease = await service.extend_lease({"hours": args.extend})
+    else:
+        lease = await service.lease_status()
+    out.result(lease.to_dict(), describe_lease(lease))
+    return EXIT_OK
 
 
 async def _status(args: argparse.Namespace, service: SaveService, out: Output) -> int:
@@ -490,7 +558,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Any --ModelArtsSnapshot.<setting>=<value> is applied like in a Jupyter config file. "
             "Exit codes: 0 ok, 1 save failed, 2 invalid input, 3 not ready, 4 another save "
             "unfinished, 5 ModelArts refused, 6 ModelArts did not answer, 7 no such save, 8 a "
-            "pre-flight check refuses the save, 9 no room for the save's records."
+            "pre-flight check refuses the save, 9 no room for the save's records, 10 ModelArts "
+            "refused to change the lease or to stop."
         ),
     )
     commands = parser.add_subparsers(dest="command", required=True)
@@ -507,6 +576,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--force",
         action="store_true",
         help=tr("save although the pre-flight size check refuses it"),
+    )
+    save.add_argument(
+        "--stop",
+        action="store_true",
+        help=tr(
+            "stop the instance once the image is saved (implies --wait; never after a failure)"
+        ),
+    )
+    lease = commands.add_parser("lease", help=tr("when the auto-stop comes; --extend moves it"))
+    lease.add_argument(
+        "--extend",
+        type=int,
+        metavar="HOURS",
+        help=tr("stop the instance HOURS from now instead (1 to 72)"),
     )
     # "check" and "clean" are the names of 0.1, kept for one release (CHANGELOG).
     check = commands.add_parser(
@@ -561,7 +644,7 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.build_parser(
         commands.add_parser("emulator", help=tr("run the local ModelArts emulator"))
     )
-    for sub in (save, status, commands.choices["list"], commands.choices["doctor"], check):
+    for sub in (save, status, commands.choices["list"], commands.choices["doctor"], check, lease):
         sub.add_argument("--json", action="store_true", help=tr("print JSON for scripts"))
     return parser
 
@@ -595,7 +678,7 @@ async def _run(
 Command = Callable[[argparse.Namespace, SaveService, Output], Awaitable[int]]
 COMMANDS: dict[str, Command] = {
     "save": _save, "status": _status, "list": _list, "doctor": _doctor,
-    "preflight": _preflight, "cleanup": _cleanup, "manifest": _manifest,
+    "preflight": _preflight, "cleanup": _cleanup, "manifest": _manifest, "lease": _lease,
 }  # fmt: skip
 ALIASES = {"check": "preflight", "clean": "cleanup"}
 

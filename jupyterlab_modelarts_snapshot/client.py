@@ -189,6 +189,31 @@ class ModelArtsClient:
         data = result.get("data", []) if isinstance(result, dict) else []
         return [item for item in data if isinstance(item, dict)]
 
+    def _notebook_path(self, notebook_id: str) -> str:
+        return f"{self._project_path}/notebooks/{_safe_id(notebook_id, 'notebook')}"
+
+    async def show_lease(self, notebook_id: str) -> dict[str, Any]:
+        """ShowLease: the auto-stop lease (``create_at``, ``update_at``, ``duration`` in ms)."""
+        result: dict[str, Any] = await self._call(
+            "GET", self._notebook_path(notebook_id) + "/lease"
+        )
+        return result
+
+    async def renew_lease(self, notebook_id: str, duration_ms: int, kind: str) -> dict[str, Any]:
+        """RenewLease: stop ``duration_ms`` from now (the body form, as the SDK sends it)."""
+        result: dict[str, Any] = await self._call(
+            "PATCH",
+            self._notebook_path(notebook_id) + "/lease",
+            body={"duration": duration_ms, "type": kind},
+        )
+        return result
+
+    async def stop_notebook(self, notebook_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call(
+            "POST", self._notebook_path(notebook_id) + "/stop"
+        )
+        return result
+
     async def get_notebook(self, notebook_id: str) -> dict[str, Any]:
         result: dict[str, Any] = await self._call(
             "GET", f"{self._project_path}/notebooks/{_safe_id(notebook_id, 'notebook')}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from jupyter_core.application import JupyterApp
 from jupyter_core.paths import jupyter_data_dir
-from traitlets import Float, Integer, List, Unicode, default
+from traitlets import Enum, Float, Integer, List, Unicode, default
 from traitlets.config import Configurable
 
 # ModelArts endpoints by region (Huawei Cloud's public endpoint table).
@@ -169,6 +169,26 @@ class ModelArtsSnapshot(Configurable):
         60.0,
         min=0,
         help="Seconds a finished pre-flight report is shared before a new request walks again.",
+    ).tag(config=True)
+    warn_before_stop_minutes = Integer(
+        15,
+        min=0,
+        max=72 * 60,
+        help="Minutes before the auto-stop at which each open page warns, with what the stop "
+        "would erase; 0 turns the warning off.",
+    ).tag(config=True)
+    lease_refresh_seconds = Float(
+        300.0,
+        min=5.0,
+        help="Seconds between reads of the auto-stop lease from ModelArts (ShowLease); the pages "
+        "count down from the last read, and every extension or save reads it again.",
+    ).tag(config=True)
+    lease_stop_basis = Enum(
+        ["update_at", "create_at"],
+        "update_at",
+        help="Which lease time the auto-stop counts from: update_at (a renewal counts from now, "
+        "as RenewLease says) or create_at (as the API reference words it). When the two differ, "
+        "the stop time is shown as an estimate.",
     ).tag(config=True)
     metadata_url = Unicode(
         help="Instance metadata service used for temporary credentials. Falls back to "

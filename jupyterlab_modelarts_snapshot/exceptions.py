@@ -156,6 +156,35 @@ class ModelArtsError(UpstreamError):
         )
 
 
+# RenewLease's and Stop's refusals (the API reference's error table), in words.
+LEASE_REFUSALS = {
+    "ModelArts.6327": _("The instance is not running, so its auto-stop cannot be changed."),
+    "ModelArts.6346": _("The new auto-stop time must be later than now."),
+    "ModelArts.6348": _("ModelArts received no duration for the auto-stop."),
+    "ModelArts.6349": _("ModelArts accepts an auto-stop from 1 to 72 hours from now."),
+    "ModelArts.6357": _(
+        "Another operation is in progress on the instance (a save, a start or a stop): "
+        "try again when it ends."
+    ),
+}
+
+
+class LeaseRefused(ModelArtsError):
+    """ModelArts refused to change the lease or to stop, for a reason the user can act on."""
+
+    def __init__(self, error: ModelArtsError) -> None:
+        super().__init__(error.status or 400, error.error_code, error.error_msg, error.request_id)
+        self.message = _(
+            "{words} (ModelArts {code})",
+            words=LEASE_REFUSALS[error.error_code or ""],
+            code=error.error_code or "",
+        )
+
+    @staticmethod
+    def explains(error: ModelArtsError) -> bool:
+        return error.status == 400 and error.error_code in LEASE_REFUSALS
+
+
 class CredentialsRejected(ModelArtsError):
     """ModelArts refused the credentials, even after they were looked up again."""
 
@@ -213,6 +242,7 @@ OUTCOMES: dict[type[SnapshotError], Outcome] = {
     NoReport: Outcome(404, 7),
     CheckBlocked: Outcome(409, 8),
     NoRoom: Outcome(507, 9),
+    LeaseRefused: Outcome(409, 10),
 }
 
 

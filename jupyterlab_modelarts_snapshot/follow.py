@@ -15,7 +15,7 @@ from .config import ModelArtsSnapshot
 from .exceptions import ModelArtsError, UpstreamError
 from .i18n import _
 from .identity import Identity
-from .models import Job, LastError, iso_now
+from .models import Job, LastError, iso, iso_now
 from .store import JobStore, job_from_image
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,8 @@ class Follower:
         await self.write(updated)
         if updated.status != job.status:
             log.info("Image %s: %s -> %s", job.id, job.status, updated.status)
+        if updated.finished:
+            updated = await self.carry_out_stop(updated)
         return updated
 
     async def _record_failure(self, job: Job, error: UpstreamError) -> None:
@@ -113,6 +115,83 @@ class Follower:
         results = [await self.poll_once(job) for job in await self.unfinished()]
         return all(results)
 
+    # -- stopping the instance once a save is done ------------------------------------------
+    async def carry_out_stop(self, job: Job) -> Job:
+        """A finished save that asked to stop the instance: stop it once, or record why not.
+
+        Under the cross-process save lock and from the record as stored, so that of the
+        server, the service kernel and the CLI following the same save, one sends the stop.
+        """
+        if job.stop is None or not job.stop.pending or not job.finished:
+            return job
+        with self.store.save_lock() as locked:
+            if not locked:
+                return job  # a save is starting: the next poll decides
+            current = await self.job(job.id) or job
+            if current.stop is None or not current.stop.pending:
+                return current
+            try:
+                reason = await self._reason_not_to_stop(current)
+            except UpstreamError as error:
+                log.warning("Image %s is saved; the stop waits for ModelArts: %s", job.id, error)
+                return current
+            if reason is not None:
+                log.info("Image %s is saved; the instance is not stopped: %s", job.id, reason)
+                return await self._set_stop(current, "not_stopped", reason)
+            current = await self._set_stop(current, "stopping")
+            try:
+                await self.client.stop_notebook(current.notebook_id)
+            except ModelArtsError as error:
+                # 6357: already stopping or stopped (the provider reads it so too).
+                if not (error.status == 400 and error.error_code == "ModelArts.6357"):
+                    return await self._set_stop(current, "not_stopped", error.message)
+            except UpstreamError as error:
+                # No answer: the stop may not have arrived; the next poll sends it again
+                # (a repeated stop is refused with 6357, which counts as stopped).
+                log.warning("The stop after saving image %s got no answer: %s", job.id, error)
+                return await self._set_stop(current, "pending")
+            log.info("Image %s is saved: the instance is stopping, as the save asked", job.id)
+            return await self._set_stop(
+                current, "stopped", at=current.stop.at if current.stop else None
+            )
+
+    async def _reason_not_to_stop(self, job: Job) -> str | None:
+        """Why the instance must not be stopped after this save, or None to stop it."""
+        if job.status != "ACTIVE":
+            return _("The save ended {status}, so the instance was not stopped.", status=job.status)
+        if job.notebook_id != self.identity.notebook_id:
+            return _("The save was made from another instance, so this one was not stopped.")
+        if job.created_at < iso(self.settings.changes_since):
+            return _("The instance restarted after the save began, so it was not stopped again.")
+        others = [other for other in await self.unfinished() if other.id != job.id]
+        if others:
+            return _(
+                "Another save ({label}) is in progress, so the instance was not stopped.",
+                label=others[0].label,
+            )
+        notebook = await self.client.get_notebook(job.notebook_id)
+        status = str(notebook.get("status", ""))
+        if status != "RUNNING":
+            return _("The instance is {status}, not running, so it was not stopped.", status=status)
+        return None
+
+    async def _set_stop(
+        self, job: Job, state: str, reason: str | None = None, at: str | None = None
+    ) -> Job:
+        assert job.stop is not None
+        stop = dataclasses.replace(
+            job.stop, state=state, reason=reason, at=None if state == "pending" else at or iso_now()
+        )
+        updated = dataclasses.replace(job, stop=stop)
+        await self.write(updated)
+        return updated
+
+    async def carry_out_pending_stops(self) -> None:
+        """Stops that a server which ended right after the save's end left undone."""
+        if self.identity.notebook_id:
+            for job in self.store.stops_to_carry_out(self.identity.notebook_id):
+                await self.carry_out_stop(job)
+
     def start_poller(self) -> None:
         if self._poller is None or self._poller.done():
             self._poller = asyncio.get_running_loop().create_task(self._poll_forever())
@@ -124,6 +203,7 @@ class Follower:
             await asyncio.sleep(poll_delay(self.settings.poll_interval, failures))
             try:
                 failures = 0 if await self.poll_unfinished() else failures + 1
+                await self.carry_out_pending_stops()
             except Exception:
                 log.exception("Unexpected error while following saves")
                 failures += 1

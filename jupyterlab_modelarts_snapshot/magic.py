@@ -1,8 +1,9 @@
 """``%modelarts_snapshot``: save this instance as an image from a notebook cell.
 
     %load_ext jupyterlab_modelarts_snapshot
-    %modelarts_snapshot save --name pytorch-env --namespace my-org [--tag v1] [--description ...]
+    %modelarts_snapshot save --name pytorch-env --namespace my-org [--tag v1] [--stop] [...]
     %modelarts_snapshot status ID
+    %modelarts_snapshot lease [--extend HOURS]
 
 It works in any kernel env the package is installed in, with no server extension (on JupyterLab 3
 images, and before the Jupyter server is restarted after an install). The cell returns at once;
@@ -20,7 +21,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.display import Pretty, display
 
 from . import i18n
-from .cli import build_parser, describe_job, request_id_line, save_body
+from .cli import build_parser, describe_job, describe_lease, request_id_line, save_body
 from .config import load_settings
 from .exceptions import SnapshotError
 from .i18n import _, tr
@@ -49,11 +50,16 @@ class SnapshotMagics(Magics):
             args = build_parser().parse_args([word for word in words if word not in config_args])
         except SystemExit:  # --help, or a usage error already printed
             return
-        if args.command not in ("save", "status"):
-            print(tr("%modelarts_snapshot supports 'save' and 'status'; use the CLI for the rest."))
+        if args.command not in ("save", "status", "lease"):
+            print(
+                tr(
+                    "%modelarts_snapshot supports 'save', 'status' and 'lease'; use the CLI for "
+                    "the rest."
+                )
+            )
             return
         handle = display(Pretty(tr("Asking ModelArts...")), display_id=True)
-        work = self._save if args.command == "save" else self._status
+        work = {"save": self._save, "status": self._status, "lease": self._lease}[args.command]
         follow = work(args, config_args, handle)
         try:
             loop = asyncio.get_running_loop()
@@ -80,6 +86,17 @@ class SnapshotMagics(Magics):
                 return
             await self._follow(service, job, handle)
 
+    async def _lease(self, args: Any, config_args: list[str], handle: Any) -> None:
+        try:
+            async with build_service(load_settings(config_args)) as service:
+                if args.extend is not None:
+                    lease = await service.extend_lease({"hours": args.extend})
+                else:
+                    lease = await service.lease_status()
+                handle.update(Pretty(describe_lease(lease)))
+        except SnapshotError as error:
+            handle.update(Pretty(_error_text(error, lease=True)))
+
     async def _follow(self, service: SaveService, job: Job, handle: Any) -> None:
         """Show the save, then each change, until it ends (polls survive the pause)."""
         handle.update(Pretty(_live_text(job)))
@@ -94,9 +111,13 @@ def _live_text(job: Job) -> str:
     return text if job.finished else f"{text}\n{PAUSE_NOTE.render()}"
 
 
-def _error_text(error: SnapshotError) -> str:
+def _error_text(error: SnapshotError, lease: bool = False) -> str:
     body = error.body()
-    text = tr("The save did not start: {message}", message=error.message)
+    text = (
+        tr("error: {message}", message=error.message)
+        if lease
+        else tr("The save did not start: {message}", message=error.message)
+    )
     if body.get("request_id"):
         text += f"\n{request_id_line(body['request_id'])}"
     return text

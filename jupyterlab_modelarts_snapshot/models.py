@@ -72,6 +72,20 @@ class ChangesSummary:
 
 
 @dataclass
+class StopAfterSave:
+    """A save's request to stop the instance once its image is ACTIVE, and what came of it."""
+
+    state: str  # pending, stopping (sent), stopped, or not_stopped (``reason`` says why)
+    requested_at: str
+    at: str | None  # when the stop was sent, or given up
+    reason: str | None
+
+    @property
+    def pending(self) -> bool:
+        return self.state == "pending"
+
+
+@dataclass
 class Job:
     """One save, persisted as a record and keyed by the ModelArts image ID."""
 
@@ -90,6 +104,7 @@ class Job:
     notebook_id: str
     last_error: LastError | None = None
     changes_summary: ChangesSummary | None = None
+    stop: StopAfterSave | None = None
 
     @property
     def finished(self) -> bool:
@@ -145,11 +160,13 @@ class SaveRequest:
     workspace_id: str | None = None
     # Save although the last pre-flight report has a block (never sent to ModelArts).
     force: bool = False
+    # Stop the instance once the image is ACTIVE (kept in the job's record, never sent).
+    stop_after_save: bool = False
 
     def upstream_body(self) -> dict[str, str]:
         """What create-image receives: the fields that were given."""
         body = dataclasses.asdict(self)
-        del body["force"]
+        del body["force"], body["stop_after_save"]
         return {key: value for key, value in body.items() if value}
 
 
@@ -199,6 +216,7 @@ def typed(cls: type[Any], data: Any, where: str) -> Any:
 _SIMPLE: dict[str, type] = {"str": str, "int": int, "bool": bool}
 _NESTED: dict[str, type] = {
     "LastError": LastError,
+    "StopAfterSave": StopAfterSave,
     "ChangesSummary": ChangesSummary,
     "ManagerCounts": ManagerCounts,
 }
@@ -277,6 +295,48 @@ class CleanupResult:
 
     cleaned: list[CheckItem]
     freed_bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class AtRisk:
+    """What a stop would erase: packages installed or upgraded, per manager, since the last
+    save of this container (``since`` "save") or since it started ("start")."""
+
+    pip: int
+    conda: int
+    apt: int
+    since: str
+
+
+@dataclass
+class LeaseWarning:
+    """The warning before the auto-stop, as the server words it for every page."""
+
+    stop_at: str
+    message: str | None  # what the stop would erase; None when nothing installed would be
+    at_risk: AtRisk | None
+    delivered: bool  # a page has shown it: a page opened later does not show it again
+
+
+@dataclass
+class Lease:
+    """``GET lease``: when the auto-stop comes, from ModelArts' lease as last read."""
+
+    enabled: bool
+    type: str | None  # TIMING or IDLE
+    stop_at: str | None
+    estimate: bool  # the lease's two readings differ, or it counts idle time
+    duration_ms: int | None
+    warn_at: str | None  # when the pages warn; None when the warning is off
+    warn_before_stop_minutes: int
+    server_time: str  # the pages count down against this clock
+    checked_at: str | None  # when ModelArts was last asked
+    refresh_seconds: int
+    warning: LeaseWarning | None  # from warn_at on
+    last_error: LastError | None  # the last read failed: the figures are from before
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

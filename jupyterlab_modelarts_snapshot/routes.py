@@ -159,6 +159,19 @@ async def rebuild_file(service: SaveService, request: Request, job_id: str, kind
     )
 
 
+async def lease_status(service: SaveService, request: Request) -> Reply:
+    service.start()
+    return Reply(200, (await service.lease_status()).to_dict())
+
+
+async def extend_lease(service: SaveService, request: Request) -> Reply:
+    return Reply(200, (await service.extend_lease(request.json_body())).to_dict())
+
+
+async def lease_warning_shown(service: SaveService, request: Request) -> Reply:
+    return Reply(200, (await service.lease_warning_shown(request.json_body())).to_dict())
+
+
 JOB = "([^/]+)"
 # Each path under modelarts-snapshot/ (a regular expression whose groups are the operation's
 # arguments), and its operation for each method.
@@ -172,6 +185,8 @@ ROUTES: list[tuple[str, dict[str, Operation]]] = [
     ("manifest/now", {"GET": manifest_now}),
     ("preflight", {"GET": get_preflight, "POST": start_preflight}),
     ("preflight/cleanup", {"POST": clean_caches}),
+    ("lease", {"GET": lease_status, "POST": extend_lease}),
+    ("lease/warning", {"POST": lease_warning_shown}),
     # The names of 0.1, kept for one release (CHANGELOG): instance and images.
     ("instance", {"GET": readiness}),
     ("images", {"GET": list_jobs_as_images, "POST": start_save}),

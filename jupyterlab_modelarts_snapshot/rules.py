@@ -74,6 +74,11 @@ def check_field(field: str, value: Any) -> Text | None:
     return None
 
 
+# The request's true/false fields, which are never sent to ModelArts: save although the
+# pre-flight blocks, and stop the instance once the image is saved.
+SWITCHES = ("force", "stop_after_save")
+
+
 def validate_save_request(body: Any) -> SaveRequest:
     """Check a save request and return it, with empty optional fields as None.
 
@@ -83,19 +88,19 @@ def validate_save_request(body: Any) -> SaveRequest:
         raise InvalidInput(
             "body", _("The request body must be a JSON object with 'name' and 'namespace'.")
         )
-    unknown = sorted(str(key) for key in body if key not in RULES and key != "force")
+    unknown = sorted(str(key) for key in body if key not in RULES and key not in SWITCHES)
     if unknown:
         raise InvalidInput(
             unknown[0],
             _(
                 "Unknown field '{field}'. Allowed fields: {allowed}.",
                 field=_shorten(unknown[0]),
-                allowed=", ".join((*FIELDS, "force")),
+                allowed=", ".join((*FIELDS, *SWITCHES)),
             ),
         )
-    force = body.get("force", False)
-    if not isinstance(force, bool):
-        raise InvalidInput("force", _("'force' must be true or false."))
+    for switch in SWITCHES:
+        if not isinstance(body.get(switch, False), bool):
+            raise InvalidInput(switch, _("'{field}' must be true or false.", field=switch))
     for field in FIELDS:
         problem = check_field(field, body.get(field))
         if problem:
@@ -103,7 +108,8 @@ def validate_save_request(body: Any) -> SaveRequest:
     given = {field: body.get(field) or None for field in FIELDS}
     return SaveRequest(
         name=body["name"], namespace=body["namespace"], tag=given["tag"],
-        description=given["description"], workspace_id=given["workspace_id"], force=force,
+        description=given["description"], workspace_id=given["workspace_id"],
+        force=body.get("force", False), stop_after_save=body.get("stop_after_save", False),
     )  # fmt: skip
 
 

@@ -33,14 +33,18 @@ from .follow import Follower
 from .i18n import _
 from .identity import Identity
 from .kernels import KernelProbe, RunningServerKernels
+from .lease import LeaseWatch
 from .manifest import summary
 from .models import (
     CleanupResult,
     Job,
     JobPage,
+    Lease,
     PreflightReport,
     Readiness,
     SaveRequest,
+    StopAfterSave,
+    iso_now,
 )
 from .preflight import Preflight
 from .rebuild import REBUILD_FILES, rebuild_file
@@ -79,6 +83,7 @@ class SaveService:
         self.identity = Identity(settings, credentials, base_url)
         self.follower = Follower(settings, client, store, self.identity)
         self.preflight = Preflight(settings, client, self.identity, records, kernels)
+        self.lease = LeaseWatch(settings, client, self.identity, records, store)
         self._create_lock = asyncio.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -128,6 +133,17 @@ class SaveService:
     async def wait(self, job_id: str) -> Job:
         """Follow one job to its end."""
         return await self.follower.wait(job_id)
+
+    # -- the auto-stop -----------------------------------------------------------------------
+    async def lease_status(self) -> Lease:
+        """When ModelArts stops the instance, and (near it) what the stop would erase."""
+        return await self.lease.status()
+
+    async def extend_lease(self, body: Any) -> Lease:
+        return await self.lease.extend(body)
+
+    async def lease_warning_shown(self, body: Any) -> Lease:
+        return await self.lease.warning_shown(body)
 
     # -- the pre-flight report ---------------------------------------------------------------
     async def start_preflight(self, body: Any = None) -> PreflightReport:
@@ -214,6 +230,10 @@ class SaveService:
                 )
                 await asyncio.to_thread(self._ensure_room, record)
                 job = await self._create(request)
+                if request.stop_after_save:
+                    job = dataclasses.replace(
+                        job, stop=StopAfterSave("pending", iso_now(), at=None, reason=None)
+                    )
                 if record is not None:
                     job = dataclasses.replace(job, changes_summary=summary(record["changes"]))
                 # The record first: nothing after create-image may leave the image unfollowed.

@@ -59,6 +59,7 @@ def job_from_image(image: dict[str, Any], notebook_id: str, previous: Job | None
         finished_at=(old.get("finished_at") or now) if status in FINISHED else None,
         notebook_id=old.get("notebook_id") or notebook_id,
         changes_summary=previous.changes_summary if previous else None,
+        stop=previous.stop if previous else None,
     )
 
 
@@ -147,6 +148,31 @@ class JobStore:
         with self._lock:
             jobs = [self._jobs[job_id] for job_id in self._unfinished]
         return [job for job in jobs if notebook_id is None or job.notebook_id == notebook_id]
+
+    def stops_to_carry_out(self, notebook_id: str) -> list[Job]:
+        """Finished saves of a notebook whose stop is still pending (a server that ended
+        between the image's ACTIVE and the stop left them)."""
+        self.sync()
+        with self._lock:
+            jobs = list(self._jobs.values())
+        return [
+            job
+            for job in jobs
+            if job.notebook_id == notebook_id and job.finished and job.stop and job.stop.pending
+        ]
+
+    def latest_saved(self, notebook_id: str, since: str) -> Job | None:
+        """The newest ACTIVE save of a notebook created at or after ``since`` (ISO)."""
+        self.sync()
+        with self._lock:
+            order = list(self._order.get(notebook_id, []))
+        for created_at, job_id in reversed(order):
+            if created_at < since:
+                return None
+            job = self._jobs[job_id]
+            if job.status == "ACTIVE":
+                return job
+        return None
 
     # -- writing -----------------------------------------------------------------------------
     def save(self, job: Job) -> None:

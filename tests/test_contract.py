@@ -15,7 +15,7 @@ import pytest
 
 from jupyterlab_modelarts_snapshot import cli, exceptions, models, preflight
 from jupyterlab_modelarts_snapshot.rebuild import REBUILD_FILES
-from jupyterlab_modelarts_snapshot.rules import RULES
+from jupyterlab_modelarts_snapshot.rules import RULES, SWITCHES
 from jupyterlab_modelarts_snapshot.sizes import human_bytes
 
 ROOT = Path(__file__).parent.parent
@@ -39,6 +39,10 @@ MODELS = [
     (models.CleanupResult, "CleanupResult"),
     (models.ChangesSummary, "ChangesSummary"),
     (models.ManagerCounts, "ManagerCounts"),
+    (models.StopAfterSave, "StopAfterSave"),
+    (models.Lease, "Lease"),
+    (models.LeaseWarning, "LeaseWarning"),
+    (models.AtRisk, "AtRisk"),
 ]
 SCHEMA_OF = {model.__name__: name for model, name in MODELS}
 
@@ -90,8 +94,9 @@ def test_each_model_is_its_openapi_schema(model: type, name: str) -> None:
 
 def test_the_input_rules_are_the_documents() -> None:
     schema = SCHEMAS["SaveRequest"]
-    assert set(RULES) | {"force"} == set(schema["properties"])
-    assert schema["properties"]["force"]["type"] == "boolean"
+    assert set(RULES) | set(SWITCHES) == set(schema["properties"])
+    for switch in SWITCHES:
+        assert schema["properties"][switch]["type"] == "boolean", switch
     for field, rule in RULES.items():
         documented = schema["properties"][field]
         assert documented["maxLength"] == rule["max_length"], field

@@ -158,6 +158,41 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/modelarts-snapshot/lease': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** When the instance stops, and near the stop what the stop would erase. */
+    get: operations['getLease'];
+    put?: never;
+    /** Extend the auto-stop: the instance stops this many hours from now (RenewLease). */
+    post: operations['extendLease'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/modelarts-snapshot/lease/warning': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A page showed the warning for this stop time, so pages opened later do not show it again. */
+    post: operations['leaseWarningShown'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -179,6 +214,8 @@ export interface components {
       workspace_id?: string | null;
       /** @description Save although the last pre-flight report has a block (the size check). The instance and tag checks cannot be forced. Never sent to ModelArts. */
       force?: boolean;
+      /** @description Stop the instance once the image is ACTIVE (kept in the job's record; never when the save fails). Never sent to ModelArts with create-image. */
+      stop_after_save?: boolean;
     };
     Job: {
       /**
@@ -214,6 +251,8 @@ export interface components {
       last_error: components['schemas']['LastError'] | null;
       /** @description What this save added compared with its parent; null for saves made before manifests were recorded. */
       changes_summary: components['schemas']['ChangesSummary'] | null;
+      /** @description Present when the save asked to stop the instance once saved. */
+      stop: components['schemas']['StopAfterSave'] | null;
     };
     /** @description Why the last status check of an unfinished save failed. */
     LastError: {
@@ -363,6 +402,78 @@ export interface components {
       swr_path: string | null;
     } & {
       [key: string]: unknown;
+    };
+    /** @description The save's request to stop the instance once its image is ACTIVE, kept in its record and carried out by whichever process follows the save (server, service kernel or CLI), once. */
+    StopAfterSave: {
+      /**
+       * @description pending until the image ends; stopping once the stop is sent (the instance goes down with this server); stopped when ModelArts accepted it; not_stopped when it was not sent, and reason says why (the save failed or was deleted, another save is in flight, the instance is not running or restarted since).
+       * @enum {string}
+       */
+      state: 'pending' | 'stopping' | 'stopped' | 'not_stopped';
+      /** Format: date-time */
+      requested_at: string;
+      /**
+       * Format: date-time
+       * @description When the stop was sent, or given up.
+       */
+      at: string | null;
+      /** @description Why the instance was not stopped. */
+      reason: string | null;
+    };
+    /** @description What a stop would erase: packages installed or upgraded per manager since the last save of this container (since: save) or since it started (since: start). */
+    AtRisk: {
+      pip: number;
+      conda: number;
+      apt: number;
+      /** @enum {string} */
+      since: 'save' | 'start';
+    };
+    /** @description The warning before the auto-stop, the same for every page and transport. */
+    LeaseWarning: {
+      /**
+       * Format: date-time
+       * @description The stop time it warns about: a page shows it once per stop time.
+       */
+      stop_at: string;
+      /** @description What the stop would erase, in words; null when nothing installed would be lost. */
+      message: string | null;
+      /** @description null when it could not be counted. */
+      at_risk: components['schemas']['AtRisk'] | null;
+      /** @description A page has shown it (POST lease/warning): a page opened or reloaded later does not show it again. */
+      delivered: boolean;
+    };
+    /** @description When ModelArts stops this instance, from its lease (ShowLease) as last read; the lease is read again every refresh_seconds, after an extension and at the warning time, never per page. */
+    Lease: {
+      /** @description false when the instance has no auto-stop: no countdown. */
+      enabled: boolean;
+      /** @description TIMING or IDLE. */
+      type: string | null;
+      /** Format: date-time */
+      stop_at: string | null;
+      /** @description The stop time may be off: the lease counts idle time, or its create_at and update_at differ (c.ModelArtsSnapshot.lease_stop_basis chooses which one counts). */
+      estimate: boolean;
+      duration_ms: number | null;
+      /**
+       * Format: date-time
+       * @description When the pages warn; null when the warning is off (warn_before_stop_minutes 0) or there is no stop.
+       */
+      warn_at: string | null;
+      warn_before_stop_minutes: number;
+      /**
+       * Format: date-time
+       * @description The server's clock: pages count down against it.
+       */
+      server_time: string;
+      /**
+       * Format: date-time
+       * @description When ModelArts was last asked.
+       */
+      checked_at: string | null;
+      refresh_seconds: number;
+      /** @description From warn_at until the stop. */
+      warning: components['schemas']['LeaseWarning'] | null;
+      /** @description The last read failed: the figures are from the read before. */
+      last_error: components['schemas']['LastError'] | null;
     };
   };
   responses: {
@@ -842,6 +953,151 @@ export interface operations {
             }[];
             depth: number;
             warn_depth: number;
+          };
+        };
+      };
+      403: components['responses']['Forbidden'];
+    };
+  };
+  getLease: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The lease. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Lease'];
+        };
+      };
+      403: components['responses']['Forbidden'];
+      /** @description Not ready: the instance or credentials are unknown. */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            problems: string[];
+          };
+        };
+      };
+      /** @description ModelArts refused the first read of the lease. */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  extendLease: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          hours: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The lease. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Lease'];
+        };
+      };
+      /** @description hours is not a whole number from 1 to 72; nothing was sent to ModelArts. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            field: string;
+          };
+        };
+      };
+      403: components['responses']['Forbidden'];
+      /** @description ModelArts refused, in words: the instance is not running (ModelArts.6327), the time is not in the future (6346), or another operation is in progress (6357); error_code and request_id say which call. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not ready. */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description ModelArts refused otherwise. */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  leaseWarningShown: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: date-time */
+          stop_at: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The lease. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Lease'];
+        };
+      };
+      /** @description stop_at is not the stop time of the current warning. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            field: string;
           };
         };
       };
