@@ -11,6 +11,7 @@ import type {
   IImageName,
   IJob,
   IJobPage,
+  ILease,
   IManifestNow,
   IPreflightReport,
   IReadiness,
@@ -174,6 +175,40 @@ export function getRebuildFile(
 ): Promise<string> {
   return request<string>(`jobs/${encodeURIComponent(jobId)}/rebuild/${file}`);
 }
+
+/** `GET lease`: when the instance stops (the server reads ModelArts, not each page). */
+export function getLease(): Promise<ILease> {
+  return request<ILease>('lease', {}, REQUEST_TIMEOUT_MS);
+}
+
+/** `POST lease`: the instance stops `hours` (1 to 72) from now. */
+export function extendLease(hours: number): Promise<ILease> {
+  return request<ILease>('lease', {
+    method: 'POST',
+    body: JSON.stringify({ hours })
+  });
+}
+
+/** `POST lease/warning`: this page showed the warning for this stop time. */
+export function leaseWarningShown(stopAt: string): Promise<ILease> {
+  return request<ILease>('lease/warning', {
+    method: 'POST',
+    body: JSON.stringify({ stop_at: stopAt })
+  });
+}
+
+/** The calls the lease model makes: these in the product, a stand-in in unit tests. */
+export interface ILeaseAPI {
+  lease(): Promise<ILease>;
+  extend(hours: number): Promise<ILease>;
+  warningShown(stopAt: string): Promise<ILease>;
+}
+
+export const leaseAPI: ILeaseAPI = {
+  lease: getLease,
+  extend: extendLease,
+  warningShown: leaseWarningShown
+};
 
 /** The calls the jobs model makes: these in the product, a stand-in in unit tests. */
 export interface IJobsAPI {

@@ -70,6 +70,19 @@ export class SaveForm extends Widget {
       this.node.append(label, input, message);
     }
     FIELDS.forEach(field => this._check(field));
+    // Off by default: a stop erases everything outside the work volume that the image
+    // does not hold, and the server stops only after the image is ACTIVE.
+    const stop = document.createElement('label');
+    stop.className = 'jp-ModelArtsSnapshot-stopAfterSave';
+    this._stop = document.createElement('input');
+    this._stop.type = 'checkbox';
+    this._stop.name = 'stop_after_save';
+    stop.append(
+      this._stop,
+      ' ',
+      trans.__('Stop the instance when the image is saved')
+    );
+    this.node.appendChild(stop);
   }
 
   /** The first invalid field's message, or null when the form can be sent. */
@@ -93,6 +106,9 @@ export class SaveForm extends Widget {
     }
     if (this._value('description')) {
       request.description = this._value('description');
+    }
+    if (this._stop.checked) {
+      request.stop_after_save = true;
     }
     return request;
   }
@@ -128,6 +144,7 @@ export class SaveForm extends Widget {
 
   private _trans: TranslationBundle;
   private _inputs = {} as Record<Field, HTMLInputElement>;
+  private _stop: HTMLInputElement;
   private _messages = {} as Record<Field, HTMLDivElement>;
   private _touched = new Set<Field>();
 }

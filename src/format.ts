@@ -5,7 +5,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import type { ServiceKernelFailed } from './transport';
-import { IJob } from './types';
+import { IJob, ILease, IStopAfterSave } from './types';
 import { CheckLevel, FAILED, Status } from './generated/vocabulary';
 
 /** Each status in words. A status openapi.json adds is a type error here until it has words. */
@@ -148,4 +148,53 @@ export function transportText(
 /** ModelArts' request ID for a failed call, in the words Huawei support expects. */
 export function requestIdText(trans: TranslationBundle, id: string): string {
   return trans.__('ModelArts request ID (for Huawei support): %1', id);
+}
+
+/** A time of the API (ISO, UTC) as the page's local time of day, to the minute. */
+export function clockTime(iso: string): string {
+  return new Date(iso).toLocaleTimeString([], {
+    hour: '2-digit',
+    minute: '2-digit'
+  });
+}
+
+/** Time left before the stop, to the minute ("2 h 10 min", "14 min"). */
+export function timeLeft(seconds: number, trans: TranslationBundle): string {
+  const minutes = Math.max(0, Math.floor(seconds / 60));
+  return minutes >= 60
+    ? trans.__('%1 h %2 min', Math.floor(minutes / 60), minutes % 60)
+    : trans.__('%1 min', minutes);
+}
+
+/** "Stops at 18:30, in 2 h 10 min", and whether that is an estimate. */
+export function stopText(
+  lease: ILease,
+  secondsLeft: number,
+  trans: TranslationBundle
+): string {
+  const at = clockTime(lease.stop_at ?? '');
+  const text =
+    secondsLeft > 0
+      ? trans.__('Stops at %1, in %2', at, timeLeft(secondsLeft, trans))
+      : trans.__('The stop time (%1) has passed.', at);
+  return lease.estimate ? `${text} ${trans.__('(estimated)')}` : text;
+}
+
+/** What a save's request to stop the instance came to, for its row in the panel. */
+export function stopAfterSaveText(
+  stop: IStopAfterSave,
+  trans: TranslationBundle
+): string {
+  switch (stop.state) {
+    case 'pending':
+      return trans.__('The instance stops once this image is saved.');
+    case 'stopping':
+    case 'stopped':
+      return trans.__(
+        'Stopped after saving, at %1.',
+        stop.at ? clockTime(stop.at) : ''
+      );
+    default:
+      return trans.__('Not stopped: %1', stop.reason ?? '');
+  }
 }

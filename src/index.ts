@@ -17,6 +17,8 @@ import { setPageLanguage, setServiceConnection } from './api';
 import { addCommands, notifyWhenSavesEnd } from './commands';
 import { saveIcon } from './icons';
 import { PANEL_ID, PLUGIN_ID } from './ids';
+import { LeaseModel } from './lease';
+import { LeaseStatusItem, warnBeforeStop } from './leaseview';
 import { JobsModel } from './model';
 import { JobsPanel } from './panel';
 import { DEFAULT_SETTINGS, watchSettings } from './settings';
@@ -79,11 +81,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
       model.interval = current.pollInterval * 1000;
     });
 
+    const lease = new LeaseModel();
     const panel = new JobsPanel({
       model,
       trans,
       commands: app.commands,
-      connection
+      connection,
+      lease
     });
     panel.id = PANEL_ID;
     panel.title.icon = saveIcon;
@@ -100,7 +104,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       activeStateChanged: model.changed
     });
 
+    statusBar?.registerStatusItem('modelarts-snapshot:lease', {
+      item: new LeaseStatusItem({ lease, trans, commands: app.commands }),
+      align: 'left',
+      rank: 11,
+      isActive: () => lease.nearStop,
+      activeStateChanged: lease.changed
+    });
+
     addCommands(app, { model, trans, settings, state, palette });
+    warnBeforeStop(lease, trans, app.commands);
     notifyWhenSavesEnd(model, trans);
   }
 };

@@ -11,12 +11,15 @@ import {
   humanDuration,
   humanSize,
   requestIdText,
+  stopAfterSaveText,
   unavailableMessage,
   transportText,
   statusKind,
   statusWords
 } from './format';
 import { CommandIDs } from './ids';
+import { LeaseModel } from './lease';
+import { LeaseSection } from './leaseview';
 import { isFinished, JobsModel } from './model';
 import { downloadText } from './dom';
 import { ServiceConnection } from './transport';
@@ -45,6 +48,7 @@ export class JobsPanel extends ReactWidget {
     this._trans = options.trans;
     this._commands = options.commands;
     this._connection = options.connection ?? null;
+    this._lease = options.lease ?? null;
     this._connection?.changed.connect(() => this.update(), this);
     this.addClass('jp-ModelArtsSnapshot-panel');
     // Elapsed times move on while a save runs.
@@ -116,6 +120,9 @@ export class JobsPanel extends ReactWidget {
             </p>
             <RequestId id={model.saveError.requestId} trans={trans} />
           </div>
+        )}
+        {this._lease && !model.serverMissing && (
+          <LeaseSection lease={this._lease} trans={trans} />
         )}
         {current && (
           <section aria-label={trans.__('Current save')}>
@@ -229,6 +236,14 @@ export class JobsPanel extends ReactWidget {
             <RequestId id={job.last_error.request_id} trans={trans} />
           </div>
         )}
+        {job.stop && (
+          <div
+            className="jp-ModelArtsSnapshot-jobStop"
+            data-stop-state={job.stop.state}
+          >
+            {stopAfterSaveText(job.stop, trans)}
+          </div>
+        )}
         {job.changes_summary && (
           <div className="jp-ModelArtsSnapshot-jobChanges">
             {changesText(job.changes_summary, trans)}
@@ -281,6 +296,7 @@ export class JobsPanel extends ReactWidget {
   private _trans: TranslationBundle;
   private _commands: CommandRegistry;
   private _connection: ServiceConnection | null;
+  private _lease: LeaseModel | null;
   private _timer: number;
 }
 
@@ -291,5 +307,7 @@ export namespace JobsPanel {
     commands: CommandRegistry;
     /** How the page reaches the service, shown in a quiet line. */
     connection?: ServiceConnection;
+    /** The auto-stop, counted down in its own section. */
+    lease?: LeaseModel;
   }
 }

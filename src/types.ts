@@ -22,6 +22,15 @@ export type IJob = Schemas['Job'];
 /** A status check of a save that ModelArts did not answer as asked. */
 export type ILastError = Schemas['LastError'];
 
+/** A save's request to stop the instance once saved, and what came of it. */
+export type IStopAfterSave = Schemas['StopAfterSave'];
+
+/** When ModelArts stops this instance (`GET lease`), and near it what the stop would erase. */
+export type ILease = Schemas['Lease'];
+
+/** The warning before the auto-stop, as the server words it for every page. */
+export type ILeaseWarning = Schemas['LeaseWarning'];
+
 /** What the server knows about the instance it runs in, and whether it can save. */
 export type IReadiness = Schemas['Readiness'];
 
