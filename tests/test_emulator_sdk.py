@@ -1,8 +1,8 @@
 """The official SDK as the emulator's oracle: if ``huaweicloudsdkmodelarts`` cannot tell the
 emulator from ModelArts, neither can a user switching to the real service.
 
-Every call the product makes (CreateImage, ShowImage, ListImage, ShowNotebook) and DeleteImage
-goes through the SDK's own client, signed by its own signer, with the parameters the product
+Every call the product makes (CreateImage, ShowImage, ListImage, ShowNotebook, ShowLease,
+RenewLease, StopNotebook) and DeleteImage and StartNotebook go through the SDK's own client, signed by its own signer, with the parameters the product
 sends. Answers must parse into the SDK's response models with no field the models do not know,
 and errors must become SDK exceptions with the right status, code, message and request ID.
 """
@@ -10,6 +10,7 @@ and errors must become SDK exceptions with the right status, code, message and r
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import httpx
@@ -27,12 +28,22 @@ from huaweicloudsdkmodelarts.v1.model import (
     DeleteImageRequest,
     DeleteImageResponse,
     ImageCreateReq,
+    Lease,
+    LeaseReq,
     ListImageRequest,
     ListImageResponse,
+    RenewLeaseRequest,
+    RenewLeaseResponse,
     ShowImageRequest,
     ShowImageResponse,
+    ShowLeaseRequest,
+    ShowLeaseResponse,
     ShowNotebookRequest,
     ShowNotebookResponse,
+    StartNotebookRequest,
+    StartNotebookResponse,
+    StopNotebookRequest,
+    StopNotebookResponse,
 )
 
 from jupyterlab_modelarts_snapshot.emulator import (
@@ -50,6 +61,7 @@ from helpers import wait_until
 
 OTHER_NOTEBOOK_ID = "0c7d1e52-9a4b-4d3f-8e2a-6b5c4d3e2f10"
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
+HOUR_MS = 3_600_000
 
 
 @pytest.fixture
@@ -334,3 +346,249 @@ def test_what_the_product_accepts_the_service_accepts(sdk: ModelArtsClient, fiel
         sdk.delete_image(DeleteImageRequest(id=created.id))
         sent += 1
     assert sent >= 3
+
+
+# -- the auto-stop lease, stop and start -------------------------------------------------------
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def requests_seen(modelarts_env: Emulator) -> dict[str, Any]:
+    seen: dict[str, Any] = modelarts_env.http.get("/_emulator/requests").json()
+    return seen
+
+
+def set_lease(modelarts_env: Emulator, **fields: Any) -> dict[str, Any]:
+    response = modelarts_env.http.post("/_emulator/lease", json=fields)
+    assert response.status_code == 200, response.text
+    lease: dict[str, Any] = response.json()
+    return lease
+
+
+def test_show_notebook_and_show_lease_give_the_lease_as_the_sdk_models_it(
+    sdk: ModelArtsClient, raw: httpx.Client
+) -> None:
+    notebook = sdk.show_notebook(ShowNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert isinstance(notebook.lease, Lease)
+    lease = sdk.show_lease(ShowLeaseRequest(id=DEMO_NOTEBOOK_ID))
+    assert isinstance(lease, ShowLeaseResponse)
+    # A new instance: auto-stop on, 4 hours from its start, counted either way.
+    assert (lease.enable, lease.type, lease.duration) == (True, "TIMING", 4 * HOUR_MS)
+    assert lease.create_at == lease.update_at == notebook.lease.create_at
+    assert 1e12 < lease.create_at <= now_ms()  # milliseconds
+    assert_fits_model(raw.get(f"/notebooks/{DEMO_NOTEBOOK_ID}/lease").json(), "ShowLeaseResponse")
+    shown = raw.get(f"/notebooks/{DEMO_NOTEBOOK_ID}").json()
+    assert_fits_model(shown["lease"], "Lease", "notebook.lease")
+    assert_fits_model(shown, "ShowNotebookResponse")
+    with pytest.raises(ClientRequestException) as unknown:
+        sdk.show_lease(ShowLeaseRequest(id=OTHER_NOTEBOOK_ID))
+    assert_sdk_error(unknown, 400, "ModelArts.6309", OTHER_NOTEBOOK_ID)
+
+
+def test_renew_lease_in_the_body_or_the_query_moves_update_at_only(
+    sdk: ModelArtsClient, raw: httpx.Client, modelarts_env: Emulator
+) -> None:
+    started = now_ms() - 2 * HOUR_MS
+    set_lease(modelarts_env, create_at=started, update_at=started)
+    body_form = sdk.renew_lease(
+        RenewLeaseRequest(id=DEMO_NOTEBOOK_ID, body=LeaseReq(duration=2 * HOUR_MS, type="IDLE"))
+    )
+    assert isinstance(body_form, RenewLeaseResponse)
+    assert (body_form.duration, body_form.type, body_form.enable) == (2 * HOUR_MS, "IDLE", True)
+    assert body_form.create_at == started
+    assert now_ms() - 5000 < body_form.update_at <= now_ms()
+
+    # The query overrides the body and forces TIMING (the SDK's RenewLeaseRequest.duration).
+    query_form = sdk.renew_lease(
+        RenewLeaseRequest(id=DEMO_NOTEBOOK_ID, duration=3 * HOUR_MS, body=LeaseReq(type="IDLE"))
+    )
+    assert isinstance(query_form, RenewLeaseResponse)
+    assert (query_form.duration, query_form.type) == (3 * HOUR_MS, "TIMING")
+    assert query_form.create_at == started and query_form.update_at >= body_form.update_at
+    # As the Terraform provider sends it: the query and no body.
+    terraform = raw.patch(
+        f"/notebooks/{DEMO_NOTEBOOK_ID}/lease", params={"duration": str(72 * HOUR_MS)}
+    )
+    assert terraform.status_code == 200, terraform.text
+    assert_fits_model(terraform.json(), "RenewLeaseResponse")
+    assert terraform.json()["duration"] == 72 * HOUR_MS
+    # The body form with the type left out is TIMING too.
+    timing = sdk.renew_lease(
+        RenewLeaseRequest(id=DEMO_NOTEBOOK_ID, body=LeaseReq(duration=HOUR_MS))
+    )
+    assert (timing.duration, timing.type) == (HOUR_MS, "TIMING")
+    assert sdk.show_lease(ShowLeaseRequest(id=DEMO_NOTEBOOK_ID)).to_dict() == timing.to_dict()
+
+    renewals = requests_seen(modelarts_env)["renewals"]
+    assert [(r["source"], r["duration"], r["type"], r["error_code"]) for r in renewals] == [
+        ("body", 2 * HOUR_MS, "IDLE", None),
+        ("query", 3 * HOUR_MS, "IDLE", None),
+        ("query", 72 * HOUR_MS, None, None),
+        ("body", HOUR_MS, None, None),
+    ]
+    assert modelarts_env.count("renew_lease") == 4
+
+
+def test_renew_lease_refuses_as_modelarts_does(
+    sdk: ModelArtsClient, raw: httpx.Client, modelarts_env: Emulator
+) -> None:
+    before = sdk.show_lease(ShowLeaseRequest(id=DEMO_NOTEBOOK_ID)).to_dict()
+    with pytest.raises(ClientRequestException) as too_long:
+        sdk.renew_lease(
+            RenewLeaseRequest(id=DEMO_NOTEBOOK_ID, body=LeaseReq(duration=100 * HOUR_MS))
+        )
+    assert_sdk_error(too_long, 400, "ModelArts.6349")
+    with pytest.raises(ClientRequestException) as too_short:
+        sdk.renew_lease(RenewLeaseRequest(id=DEMO_NOTEBOOK_ID, duration=HOUR_MS - 1))
+    assert_sdk_error(too_short, 400, "ModelArts.6349")
+    not_a_number = raw.patch(f"/notebooks/{DEMO_NOTEBOOK_ID}/lease", params={"duration": "1h"})
+    assert not_a_number.json()["error_code"] == "ModelArts.6349"
+    fraction = raw.patch(f"/notebooks/{DEMO_NOTEBOOK_ID}/lease", json={"duration": 3.6e6 + 0.5})
+    assert fraction.json()["error_code"] == "ModelArts.6349"
+    with pytest.raises(ClientRequestException) as missing:
+        sdk.renew_lease(RenewLeaseRequest(id=DEMO_NOTEBOOK_ID, body=LeaseReq(type="TIMING")))
+    assert_sdk_error(missing, 400, "ModelArts.6348")
+    assert raw.patch(f"/notebooks/{DEMO_NOTEBOOK_ID}/lease").json()["error_code"] == (
+        "ModelArts.6348"
+    )
+    with pytest.raises(ClientRequestException) as unknown:
+        sdk.renew_lease(RenewLeaseRequest(id=OTHER_NOTEBOOK_ID, duration=HOUR_MS))
+    assert_sdk_error(unknown, 400, "ModelArts.6309")
+
+    sdk.create_image(product_save(name="lease-env"))  # the instance is SNAPSHOTTING
+    with pytest.raises(ClientRequestException) as saving:
+        sdk.renew_lease(RenewLeaseRequest(id=DEMO_NOTEBOOK_ID, duration=HOUR_MS))
+    assert_sdk_error(saving, 400, "ModelArts.6357")
+    modelarts_env.configure(notebook_status="STOPPED")
+    with pytest.raises(ClientRequestException) as stopped:
+        sdk.renew_lease(RenewLeaseRequest(id=DEMO_NOTEBOOK_ID, duration=HOUR_MS))
+    assert_sdk_error(stopped, 400, "ModelArts.6327", "STOPPED")
+
+    assert sdk.show_lease(ShowLeaseRequest(id=DEMO_NOTEBOOK_ID)).to_dict() == before
+    codes = [r["error_code"] for r in requests_seen(modelarts_env)["renewals"]]
+    assert codes == ["ModelArts.6349"] * 4 + ["ModelArts.6348"] * 2 + ["ModelArts.6357"] + [
+        "ModelArts.6327"
+    ]  # the unknown notebook's is not recorded: it is refused before the request is read
+
+
+def test_stop_and_start_parse_into_the_sdk_models(
+    sdk: ModelArtsClient, raw: httpx.Client, modelarts_env: Emulator
+) -> None:
+    stopped = sdk.stop_notebook(StopNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert isinstance(stopped, StopNotebookResponse)
+    assert stopped.id == DEMO_NOTEBOOK_ID and stopped.status == "STOPPED"
+    assert sdk.show_notebook(ShowNotebookRequest(id=DEMO_NOTEBOOK_ID)).status == "STOPPED"
+    with pytest.raises(ClientRequestException) as again:
+        sdk.stop_notebook(StopNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert_sdk_error(again, 400, "ModelArts.6357", "STOPPED")
+    with pytest.raises(ClientRequestException) as unknown:
+        sdk.stop_notebook(StopNotebookRequest(id=OTHER_NOTEBOOK_ID))
+    assert_sdk_error(unknown, 400, "ModelArts.6309")
+
+    # Start with the provider's duration=-1: a fresh lease of the default length.
+    set_lease(modelarts_env, create_at=1, update_at=1)
+    started = sdk.start_notebook(StartNotebookRequest(id=DEMO_NOTEBOOK_ID, duration=-1))
+    assert isinstance(started, StartNotebookResponse)
+    assert started.status == "RUNNING"
+    assert started.lease.duration == 4 * HOUR_MS and started.lease.type == "TIMING"
+    assert started.lease.create_at == started.lease.update_at > now_ms() - 5000
+    with pytest.raises(ClientRequestException) as running:
+        sdk.start_notebook(StartNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert_sdk_error(running, 400, "ModelArts.6357", "RUNNING")
+
+    answer = raw.post(f"/notebooks/{DEMO_NOTEBOOK_ID}/stop")
+    assert answer.status_code == 200
+    assert_fits_model(answer.json(), "StopNotebookResponse")
+    with pytest.raises(ClientRequestException) as too_long:
+        sdk.start_notebook(StartNotebookRequest(id=DEMO_NOTEBOOK_ID, duration=100 * HOUR_MS))
+    assert_sdk_error(too_long, 400, "ModelArts.6349")
+    idle = sdk.start_notebook(
+        StartNotebookRequest(id=DEMO_NOTEBOOK_ID, duration=2 * HOUR_MS, type="IDLE")
+    )
+    assert (idle.lease.duration, idle.lease.type) == (2 * HOUR_MS, "IDLE")
+
+    sdk.create_image(product_save(name="stop-env"))  # a stop while saving is refused
+    with pytest.raises(ClientRequestException) as saving:
+        sdk.stop_notebook(StopNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert_sdk_error(saving, 400, "ModelArts.6357", "SNAPSHOTTING")
+    counts = modelarts_env.counts()
+    assert (counts["stop_notebook"], counts["start_notebook"]) == (5, 4)
+
+
+def test_a_stop_can_pass_through_stopping(sdk: ModelArtsClient, modelarts_env: Emulator) -> None:
+    modelarts_env.configure(stopping_seconds=0.6)
+    stopping = sdk.stop_notebook(StopNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert stopping.status == "STOPPING"
+    assert modelarts_env.configure()["notebooks"][DEMO_NOTEBOOK_ID] == "STOPPING"
+    with pytest.raises(ClientRequestException) as busy:
+        sdk.stop_notebook(StopNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert_sdk_error(busy, 400, "ModelArts.6357", "STOPPING")
+    with pytest.raises(ClientRequestException) as renew:
+        sdk.renew_lease(RenewLeaseRequest(id=DEMO_NOTEBOOK_ID, duration=HOUR_MS))
+    assert_sdk_error(renew, 400, "ModelArts.6357")
+    wait_until(
+        lambda: sdk.show_notebook(ShowNotebookRequest(id=DEMO_NOTEBOOK_ID)).status == "STOPPED",
+        5,
+        0.1,
+        "the instance stopped",
+    )
+
+
+def test_the_request_log_is_in_order_with_show_image_statuses(
+    sdk: ModelArtsClient, modelarts_env: Emulator
+) -> None:
+    sdk.show_notebook(ShowNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert modelarts_env.http.delete("/_emulator/requests").json()["log"] == []
+    assert requests_seen(modelarts_env)["log"] == []
+
+    created = sdk.create_image(product_save(name="log-env"))
+    wait_for_status(sdk, created.id, "ACTIVE")
+    sdk.stop_notebook(StopNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    modelarts_env.configure(init_seconds=0)  # a control request: not in the log
+
+    log = requests_seen(modelarts_env)["log"]
+    routes = [entry["route"] for entry in log]
+    assert routes[0] == "create_image" and routes[-1] == "stop_notebook"
+    assert set(routes[1:-1]) == {"show_image"}
+    times = [entry["at"] for entry in log]
+    assert times == sorted(times)
+    statuses = [entry["status"] for entry in log if entry["route"] == "show_image"]
+    assert statuses[-1] == "ACTIVE" and "CREATING" in statuses
+    assert statuses == sorted(statuses, key=["INIT", "CREATING", "ACTIVE"].index)
+    last_creating = max(i for i, entry in enumerate(log) if entry.get("status") == "CREATING")
+    assert routes.index("stop_notebook") > last_creating
+    assert all("status" not in entry for entry in log if entry["route"] != "show_image")
+
+
+def test_the_lease_control_route_sets_the_stop_time_and_refuses_unknown_fields(
+    sdk: ModelArtsClient, modelarts_env: Emulator
+) -> None:
+    before = now_ms()
+    lease = set_lease(modelarts_env, stops_in_seconds=90, type="IDLE")
+    # The stop is 90 s away whether it is counted from create_at or from update_at.
+    for start in ("create_at", "update_at"):
+        assert before + 90_000 <= lease[start] + lease["duration"] <= now_ms() + 90_000
+    assert lease["type"] == "IDLE"
+    assert modelarts_env.http.get("/_emulator/lease").json() == lease
+    assert sdk.show_lease(ShowLeaseRequest(id=DEMO_NOTEBOOK_ID)).to_dict() == lease
+    assert set_lease(modelarts_env, enable=False)["enable"] is False
+
+    modelarts_env.configure(notebooks=[OTHER_NOTEBOOK_ID])
+    other = set_lease(modelarts_env, notebook_id=OTHER_NOTEBOOK_ID, duration=HOUR_MS)
+    assert other["duration"] == HOUR_MS
+    assert sdk.show_lease(ShowLeaseRequest(id=DEMO_NOTEBOOK_ID)).duration == lease["duration"]
+    shown = modelarts_env.http.get("/_emulator/lease", params={"notebook_id": OTHER_NOTEBOOK_ID})
+    assert shown.json() == other
+
+    for bad in (
+        {"stops_at": 5},
+        {"duration": "1h"},
+        {"enable": "yes"},
+        {"stops_in_seconds": 60, "create_at": 1},
+        {"notebook_id": "no-such-notebook", "duration": HOUR_MS},
+        [],
+    ):
+        refused = modelarts_env.http.post("/_emulator/lease", json=bad)
+        assert refused.status_code == 400, bad
+        assert refused.json()["message"], bad
+    assert sdk.show_lease(ShowLeaseRequest(id=DEMO_NOTEBOOK_ID)).enable is False

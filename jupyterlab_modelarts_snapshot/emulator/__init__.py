@@ -1,13 +1,17 @@
 """A local ModelArts for demos and tests: real HTTP, real signature checks, scripted faults.
 
 It serves the calls this project makes (CreateImage, ShowImage, ListImage, ShowNotebook,
-DeleteImage, the image sync call), an IAM token endpoint and the instance metadata service,
-and walks each image INIT -> CREATING -> ACTIVE on configurable timings. It answers as the
-service does (the official SDK's models and the API reference are its oracle): unknown images
-and notebooks are 400 with their error code, a duplicate name:tag is refused, ListImage lists
-built-in images unless asked for ``type=DEDICATED``, and every answer has an ``X-Request-Id``.
+DeleteImage, the image sync call, ShowLease, RenewLease, StopNotebook, StartNotebook), an IAM
+token endpoint and the instance metadata service, and walks each image INIT -> CREATING ->
+ACTIVE on configurable timings. It answers as the service does (the official SDK's models and
+the API reference are its oracle): unknown images and notebooks are 400 with their error code,
+a duplicate name:tag is refused, ListImage lists built-in images unless asked for
+``type=DEDICATED``, each notebook has an auto-stop lease (4 hours, TIMING, when made or
+started) that RenewLease moves from 1 to 72 hours ahead, a stop or start of an instance
+already there is ``ModelArts.6357``, and every answer has an ``X-Request-Id``.
 Control routes under ``/_emulator/`` let a test or a person fail saves, inject errors and
-delays, seed images, and read how many requests each route served.
+delays, seed images, set a notebook's status and lease, and read how many requests each route
+served, in what order, and what each RenewLease received.
 
 Split by role, as moto splits a service: ``models`` (state and behaviour), ``responses`` (HTTP
 answers), ``urls`` (routes) and ``server`` (the command).

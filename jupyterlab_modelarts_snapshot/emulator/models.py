@@ -36,6 +36,16 @@ DESCRIPTION_MAX = 512
 IMAGE_TYPES = ("BUILD_IN", "DEDICATED")
 SORT_KEYS = ("create_at", "update_at", "name", "namespace", "tag", "size", "status")
 
+# The auto-stop lease (SDK Lease, LeaseReq): RenewLease takes 1 to 72 hours, in ms, from now.
+HOUR_MS = 3_600_000
+LEASE_MIN_MS, LEASE_MAX_MS = HOUR_MS, 72 * HOUR_MS
+DEFAULT_LEASE_MS = 4 * HOUR_MS  # a new or started instance without a duration
+LEASE_TYPES = ("TIMING", "IDLE")
+LEASE_FIELDS = ("create_at", "update_at", "duration", "enable", "type")
+# Statuses in which an operation is under way: a new one is "another operation" (6357), while
+# any other status that is not RUNNING is "not running" (6327).
+BUSY_STATUSES = ("INIT", "CREATING", "STARTING", "STOPPING", "SNAPSHOTTING", "DELETING")
+
 # A few of the platform's built-in images, which ListImage returns when no type is given.
 BUILT_IN_IMAGES = (
     ("e1a07296-22a8-4f05-8bc8-e936c8e54090", "pytorch1.8-cuda10.2-cudnn7-ubuntu18.04", "v2", "GPU"),
@@ -58,6 +68,16 @@ def invalid(message: str) -> ServiceError:
     return ServiceError(400, "ModelArts.6400", f"Invalid payload: {message}")
 
 
+def busy(status: str) -> ServiceError:
+    return ServiceError(
+        400, "ModelArts.6357", f"Another operation is in progress on the instance ({status})."
+    )
+
+
+def not_running(status: str) -> ServiceError:
+    return ServiceError(400, "ModelArts.6327", f"The instance is not running (status {status}).")
+
+
 @dataclass
 class Fault:
     """Answer the next ``count`` requests of ``route`` with an error or after a delay."""
@@ -77,12 +97,33 @@ def _ms(seconds: float) -> int:
     return int(seconds * 1000)
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_or_text(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def new_lease(duration: int = DEFAULT_LEASE_MS, lease_type: str = "TIMING") -> dict[str, Any]:
+    now = _ms(time.time())
+    return {
+        "create_at": now, "update_at": now, "duration": duration, "enable": True,
+        "type": lease_type,
+    }  # fmt: skip
+
+
 @dataclass
 class EmulatorState:
     project_id: str = DEMO_PROJECT_ID
     region: str = "cn-north-4"
     init_seconds: float = 2.0
     creating_seconds: float = 8.0
+    # How long a stopped instance shows STOPPING before STOPPED.
+    stopping_seconds: float = 0.0
     image_size_kb: int = 3_481_600
     # ModelArts refuses an existing name:tag (ModelArts.6737); "overwrite" is the switch.
     duplicate_tag: str = "reject"
@@ -96,6 +137,10 @@ class EmulatorState:
     faults: list[Fault] = field(default_factory=list)
     fail_next_save: str | None = None
     counts: Counter[str] = field(default_factory=Counter)
+    # Every ModelArts, IAM and metadata request in order: {"route", "at"} (+ show_image's status).
+    log: list[dict[str, Any]] = field(default_factory=list)
+    # What each RenewLease received: duration, type, and whether from the query or the body.
+    renewals: list[dict[str, Any]] = field(default_factory=list)
     user_ids: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -147,6 +192,8 @@ class EmulatorState:
             "workspace_id": "0",
             "user_id": DEMO_USER_ID,
             "url": f"https://authoring-modelarts-{self.region}.huaweicloud.com/{notebook_id}/lab",
+            "lease": new_lease(),
+            "_settles_at": None,  # while STOPPING: when it becomes STOPPED
         }
 
     def reset(self) -> None:
@@ -155,6 +202,11 @@ class EmulatorState:
             creating_seconds=self.creating_seconds,
         )  # fmt: skip
         self.__dict__.update(fresh.__dict__)
+
+    def clear_requests(self) -> None:
+        self.counts.clear()
+        self.log.clear()
+        self.renewals.clear()
 
     # -- images ----------------------------------------------------------------------------
     def image_view(self, image: dict[str, Any]) -> dict[str, Any]:
@@ -201,16 +253,7 @@ class EmulatorState:
     def create_image(self, notebook_id: str, body: Any) -> dict[str, Any]:
         notebook = self.show_notebook(notebook_id)
         request = self._check_create_body(body)
-        if notebook["status"] == "SNAPSHOTTING":
-            raise ServiceError(
-                400, "ModelArts.6357", "Another operation is in progress on the instance."
-            )
-        if notebook["status"] != "RUNNING":
-            raise ServiceError(
-                400,
-                "ModelArts.6327",
-                f"The instance is not running (status {notebook['status']}).",
-            )
+        self._check_running(notebook["status"])
         name, namespace = request["name"], request["namespace"]
         tag = request.get("tag", "latest")
         duplicates = [
@@ -313,10 +356,24 @@ class EmulatorState:
         }
 
     # -- notebooks --------------------------------------------------------------------------
-    def show_notebook(self, notebook_id: str) -> dict[str, Any]:
-        if notebook_id not in self.notebooks:
+    def notebook(self, notebook_id: str) -> dict[str, Any]:
+        """The stored notebook, its status moved on with time (STOPPING becomes STOPPED)."""
+        notebook = self.notebooks.get(notebook_id)
+        if notebook is None:
             raise ServiceError(400, "ModelArts.6309", f"The instance {notebook_id} does not exist.")
-        notebook = dict(self.notebooks[notebook_id])
+        settles_at = notebook.get("_settles_at")
+        if settles_at is not None and time.time() >= settles_at:
+            notebook["status"], notebook["_settles_at"] = "STOPPED", None
+        return notebook
+
+    def set_notebook_status(self, notebook_id: str, status: str) -> None:
+        notebook = self.notebook(notebook_id)
+        notebook["status"], notebook["_settles_at"] = status, None
+
+    def show_notebook(self, notebook_id: str) -> dict[str, Any]:
+        stored = self.notebook(notebook_id)
+        notebook = {key: value for key, value in stored.items() if not key.startswith("_")}
+        notebook["lease"] = dict(stored["lease"])
         saving = any(
             image["_notebook"] == notebook_id
             and self.image_view(image)["status"] in ("INIT", "CREATING")
@@ -325,6 +382,141 @@ class EmulatorState:
         if saving and notebook["status"] == "RUNNING":
             notebook["status"] = "SNAPSHOTTING"
         return notebook
+
+    @staticmethod
+    def _check_running(status: str) -> None:
+        if status in BUSY_STATUSES:
+            raise busy(status)
+        if status != "RUNNING":
+            raise not_running(status)
+
+    def stop_notebook(self, notebook_id: str) -> dict[str, Any]:
+        """StopNotebook: RUNNING (or failed) to STOPPED, through STOPPING if so configured."""
+        status = self.show_notebook(notebook_id)["status"]
+        # Already stopped or stopping is refused as "another operation" too; the Terraform
+        # provider reads 6357 on a stop as "already stopped".
+        if status == "STOPPED" or status in BUSY_STATUSES:
+            raise busy(status)
+        notebook = self.notebooks[notebook_id]
+        if self.stopping_seconds > 0:
+            notebook["status"] = "STOPPING"
+            notebook["_settles_at"] = time.time() + self.stopping_seconds
+        else:
+            notebook["status"], notebook["_settles_at"] = "STOPPED", None
+        return self.show_notebook(notebook_id)
+
+    def start_notebook(
+        self, notebook_id: str, duration: str | None, kind: str | None
+    ) -> dict[str, Any]:
+        """StartNotebook ``?duration=&type=``: RUNNING with a fresh lease; -1 keeps the default."""
+        status = self.show_notebook(notebook_id)["status"]
+        lease_type = kind or "TIMING"
+        if lease_type not in LEASE_TYPES:
+            raise invalid(f"type must be one of {', '.join(LEASE_TYPES)}.")
+        lease_ms = DEFAULT_LEASE_MS
+        if duration not in (None, "", "-1"):
+            lease_ms = self._lease_duration(duration)
+        if status == "RUNNING" or status in BUSY_STATUSES:
+            raise busy(status)
+        notebook = self.notebooks[notebook_id]
+        notebook["status"], notebook["_settles_at"] = "RUNNING", None
+        notebook["lease"] = new_lease(lease_ms, lease_type)
+        return self.show_notebook(notebook_id)
+
+    # -- the lease ----------------------------------------------------------------------------
+    def show_lease(self, notebook_id: str) -> dict[str, Any]:
+        return dict(self.notebook(notebook_id)["lease"])
+
+    @staticmethod
+    def _lease_duration(value: Any) -> int:
+        """A duration in ms as RenewLease accepts it: an integer from 1 to 72 hours."""
+        value = _int_or_text(value) if isinstance(value, str) else value
+        if not _is_int(value) or not LEASE_MIN_MS <= value <= LEASE_MAX_MS:
+            raise ServiceError(
+                400,
+                "ModelArts.6349",
+                f"The duration {value!r} is out of range: give {LEASE_MIN_MS} to {LEASE_MAX_MS} ms.",
+            )
+        return int(value)
+
+    def renew_lease(
+        self, notebook_id: str, body: Any, query_duration: str | None
+    ) -> dict[str, Any]:
+        """RenewLease: stop ``duration`` ms from now. A query ``duration`` overrides the body's
+        and forces TIMING (the Terraform provider sends only the query)."""
+        self.notebook(notebook_id)  # 6309 before anything else
+        if body is not None and not isinstance(body, dict):
+            raise invalid("the body must be a JSON object.")
+        body = body or {}
+        unknown = sorted(str(key) for key in body if key not in ("duration", "type"))
+        if unknown:
+            raise invalid(f"unknown field {unknown[0]}.")
+        source, received = None, None
+        if query_duration:
+            source, received = "query", _int_or_text(query_duration)
+        elif body.get("duration") is not None:
+            source, received = "body", body["duration"]
+        renewal = {
+            "notebook_id": notebook_id, "source": source, "duration": received,
+            "type": body.get("type"), "at": time.time(), "error_code": None,
+        }  # fmt: skip
+        self.renewals.append(renewal)
+        try:
+            lease = self._renewed(notebook_id, received, body.get("type"), source)
+        except ServiceError as error:
+            renewal["error_code"] = error.error_code
+            raise
+        return lease
+
+    def _renewed(
+        self, notebook_id: str, duration: Any, kind: Any, source: str | None
+    ) -> dict[str, Any]:
+        if source is None:
+            raise ServiceError(400, "ModelArts.6348", "The duration is missing.")
+        duration = self._lease_duration(duration)
+        lease_type = "TIMING" if source == "query" else kind or "TIMING"
+        if lease_type not in LEASE_TYPES:
+            raise invalid(f"type must be one of {', '.join(LEASE_TYPES)}.")
+        self._check_running(self.show_notebook(notebook_id)["status"])
+        now = _ms(time.time())
+        if now + duration <= now:  # counted from now: unreachable with a duration in range
+            raise ServiceError(400, "ModelArts.6346", "The auto-stop time must be later than now.")
+        lease = self.notebooks[notebook_id]["lease"]
+        # As the API reference's example shows: create_at stays, update_at moves.
+        lease.update(update_at=now, duration=duration, type=lease_type, enable=True)
+        return dict(lease)
+
+    def set_lease(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Set a notebook's lease as a test needs it (a control route). ``stops_in_seconds``
+        puts the stop that many seconds from now, whichever of create_at and update_at the
+        stop is counted from."""
+        given = dict(fields)
+        notebook_id = given.pop("notebook_id", DEMO_NOTEBOOK_ID)
+        if notebook_id not in self.notebooks:
+            raise ValueError(f"No notebook {notebook_id!r}.")
+        unknown = sorted(
+            str(key) for key in given if key not in (*LEASE_FIELDS, "stops_in_seconds")
+        )
+        if unknown:
+            raise ValueError(f"Unknown lease field {unknown[0]!r}.")
+        for key in ("create_at", "update_at", "duration"):
+            if key in given and not _is_int(given[key]):
+                raise ValueError(f"{key} must be an integer (ms).")
+        if "enable" in given and not isinstance(given["enable"], bool):
+            raise ValueError("enable must be true or false.")
+        if "type" in given and not isinstance(given["type"], str):
+            raise ValueError("type must be a string.")
+        if "stops_in_seconds" in given:
+            seconds = given.pop("stops_in_seconds")
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+                raise ValueError("stops_in_seconds must be a number.")
+            if {"create_at", "update_at", "duration"} & set(given):
+                raise ValueError("stops_in_seconds sets create_at, update_at and duration.")
+            now = _ms(time.time())
+            given.update(create_at=now, update_at=now, duration=round(seconds * 1000))
+        lease = self.notebooks[notebook_id]["lease"]
+        lease.update(given)
+        return dict(lease)
 
     # -- credentials --------------------------------------------------------------------------
     def issue_token(self) -> tuple[str, float]:

@@ -22,7 +22,15 @@ from ..signing import (
     parse_authorization,
     signature,
 )
-from .models import DEMO_PASSWORD, DEMO_USER, EmulatorState, Fault, ServiceError
+from .models import (
+    DEMO_NOTEBOOK_ID,
+    DEMO_PASSWORD,
+    DEMO_USER,
+    EmulatorState,
+    Fault,
+    ServiceError,
+    invalid,
+)
 
 log = logging.getLogger("modelarts_emulator")
 
@@ -40,6 +48,7 @@ def _expires_at(epoch: float) -> str:
 class EmulatorHandler(web.RequestHandler):
     route_name = "unknown"
     answer_delay = 0.0
+    log_entry: dict[str, Any] | None = None
 
     def initialize(self, state: EmulatorState) -> None:
         self.state = state
@@ -69,6 +78,9 @@ class EmulatorHandler(web.RequestHandler):
     async def prepare(self) -> None:
         route = self.route()
         self.state.counts[route] += 1
+        if route != "_control":
+            self.log_entry = {"route": route, "at": time.time()}
+            self.state.log.append(self.log_entry)
         for fault in list(self.state.faults):
             if fault.route in (route, "*") and fault.count > 0:
                 fault.count -= 1
@@ -92,6 +104,15 @@ class EmulatorHandler(web.RequestHandler):
             return json.loads(self.request.body or b"null")
         except ValueError:
             return None
+
+    def strict_json_body(self) -> Any:
+        """The body as JSON, None when empty; a body that is not JSON is an invalid payload."""
+        if not self.request.body.strip():
+            return None
+        try:
+            return json.loads(self.request.body)
+        except ValueError:
+            raise invalid("the body is not JSON.") from None
 
 
 class ModelArtsHandler(EmulatorHandler):
@@ -188,9 +209,14 @@ class ImageHandler(ModelArtsHandler):
 
     def get(self, project_id: str, image_id: str) -> None:
         try:
-            self.send(200, self.state.show_image(image_id))
+            image = self.state.show_image(image_id)
         except ServiceError as error:
             self.send_service_error(error)
+            return
+        if self.log_entry is not None and self.route() == "show_image":
+            # So a test can order other calls against the save's progress as answered.
+            self.log_entry["status"] = image["status"]
+        self.send(200, image)
 
     def delete(self, project_id: str, image_id: str) -> None:
         try:
@@ -223,6 +249,51 @@ class ShowNotebookHandler(ModelArtsHandler):
     def get(self, project_id: str, notebook_id: str) -> None:
         try:
             self.send(200, self.state.show_notebook(notebook_id))
+        except ServiceError as error:
+            self.send_service_error(error)
+
+
+class StopNotebookHandler(ModelArtsHandler):
+    route_name = "stop_notebook"
+
+    def post(self, project_id: str, notebook_id: str) -> None:
+        try:
+            self.send(200, self.state.stop_notebook(notebook_id))
+        except ServiceError as error:
+            self.send_service_error(error)
+
+
+class StartNotebookHandler(ModelArtsHandler):
+    route_name = "start_notebook"
+
+    def post(self, project_id: str, notebook_id: str) -> None:
+        duration = self.get_query_argument("duration", None)
+        kind = self.get_query_argument("type", None)
+        try:
+            self.send(200, self.state.start_notebook(notebook_id, duration, kind))
+        except ServiceError as error:
+            self.send_service_error(error)
+
+
+class LeaseHandler(ModelArtsHandler):
+    """ShowLease (GET) and RenewLease (PATCH, body LeaseReq and/or ``?duration=``)."""
+
+    route_name = "show_lease"
+
+    def route(self) -> str:
+        return "renew_lease" if self.request.method == "PATCH" else self.route_name
+
+    def get(self, project_id: str, notebook_id: str) -> None:
+        try:
+            self.send(200, self.state.show_lease(notebook_id))
+        except ServiceError as error:
+            self.send_service_error(error)
+
+    def patch(self, project_id: str, notebook_id: str) -> None:
+        try:
+            body = self.strict_json_body()
+            duration = self.get_query_argument("duration", None)
+            self.send(200, self.state.renew_lease(notebook_id, body, duration))
         except ServiceError as error:
             self.send_service_error(error)
 
@@ -284,21 +355,30 @@ class MetadataSecurityKeyHandler(EmulatorHandler):
 
 
 class RequestCountsHandler(EmulatorHandler):
-    """``GET /_emulator/requests``: requests served per route since the last reset, and the
+    """``GET /_emulator/requests``: requests served per route since the last reset, the
     ``X-ModelArts-User-ID`` each route last received with a valid signature (and whether the
-    signature covered it)."""
+    signature covered it), the requests in order (``log``: route, time, and the status each
+    ShowImage answered) and what each RenewLease received (``renewals``). DELETE clears all
+    but the user IDs."""
 
     route_name = "_control"
 
     def get(self) -> None:
         counts = {key: value for key, value in self.state.counts.items() if key != "_control"}
         self.send(
-            200, {"counts": counts, "total": sum(counts.values()), "user_ids": self.state.user_ids}
+            200,
+            {
+                "counts": counts,
+                "total": sum(counts.values()),
+                "user_ids": self.state.user_ids,
+                "log": self.state.log,
+                "renewals": self.state.renewals,
+            },
         )
 
     def delete(self) -> None:
-        self.state.counts.clear()
-        self.send(200, {"counts": {}, "total": 0})
+        self.state.clear_requests()
+        self.send(200, {"counts": {}, "total": 0, "log": [], "renewals": []})
 
 
 class FaultsHandler(EmulatorHandler):
@@ -334,6 +414,31 @@ class SeedImageHandler(EmulatorHandler):
         self.send(201, self.state.seed_image(body))
 
 
+class LeaseControlHandler(EmulatorHandler):
+    """``POST /_emulator/lease``: set the demo notebook's lease (or ``notebook_id``'s): any of
+    create_at, update_at, duration, enable, type, or ``stops_in_seconds``. GET shows it
+    (``?notebook_id=``)."""
+
+    route_name = "_control"
+
+    def get(self) -> None:
+        notebook_id = self.get_query_argument("notebook_id", DEMO_NOTEBOOK_ID)
+        if notebook_id not in self.state.notebooks:
+            self.send(400, {"message": f"No notebook {notebook_id!r}."})
+            return
+        self.send(200, self.state.show_lease(notebook_id))
+
+    def post(self) -> None:
+        body = self.json_body()
+        if not isinstance(body, dict):
+            self.send(400, {"message": "Give a JSON object of lease fields."})
+            return
+        try:
+            self.send(200, self.state.set_lease(body))
+        except ValueError as error:
+            self.send(400, {"message": str(error)})
+
+
 class ConfigHandler(EmulatorHandler):
     """``POST /_emulator/config``: timings, duplicate-tag behaviour, a failing next save,
     notebook status, and ``revoke_credentials`` (temporary keys and tokens stop working)."""
@@ -342,6 +447,7 @@ class ConfigHandler(EmulatorHandler):
     settable = (
         "init_seconds",
         "creating_seconds",
+        "stopping_seconds",
         "duplicate_tag",
         "fail_next_save",
         "temp_credentials_ttl",
@@ -356,8 +462,8 @@ class ConfigHandler(EmulatorHandler):
         body = self.json_body() or {}
         for key, value in body.items():
             if key == "notebook_status":
-                for notebook in self.state.notebooks.values():
-                    notebook["status"] = value
+                for notebook_id in self.state.notebooks:
+                    self.state.set_notebook_status(notebook_id, value)
             elif key == "revoke_credentials" and value:
                 # Temporary keys and tokens stop working, as when they expire early upstream.
                 self.state.temporary_keys.clear()
@@ -378,7 +484,7 @@ class ConfigHandler(EmulatorHandler):
     def describe(self) -> dict[str, Any]:
         described = {key: getattr(self.state, key) for key in self.settable}
         described["notebooks"] = {
-            key: value["status"] for key, value in self.state.notebooks.items()
+            key: self.state.notebook(key)["status"] for key in self.state.notebooks
         }
         described["project_id"] = self.state.project_id
         return described

@@ -13,6 +13,9 @@ ID = r"([^/]+)"
 ROUTES: list[tuple[str, type[responses.EmulatorHandler]]] = [
     (rf"{PROJECT}/notebooks/{ID}/create-image", responses.CreateImageHandler),
     (rf"{PROJECT}/notebooks/{ID}", responses.ShowNotebookHandler),
+    (rf"{PROJECT}/notebooks/{ID}/lease", responses.LeaseHandler),
+    (rf"{PROJECT}/notebooks/{ID}/stop", responses.StopNotebookHandler),
+    (rf"{PROJECT}/notebooks/{ID}/start", responses.StartNotebookHandler),
     (rf"{PROJECT}/images", responses.ListImagesHandler),
     (rf"{PROJECT}/images/{ID}", responses.ImageHandler),
     (rf"{PROJECT}/images/{ID}/sync", responses.SyncImageHandler),
@@ -23,6 +26,7 @@ ROUTES: list[tuple[str, type[responses.EmulatorHandler]]] = [
     (r"/_emulator/faults", responses.FaultsHandler),
     (r"/_emulator/config", responses.ConfigHandler),
     (r"/_emulator/images", responses.SeedImageHandler),
+    (r"/_emulator/lease", responses.LeaseControlHandler),
     (r"/_emulator/reset", responses.ResetHandler),
 ]
 
