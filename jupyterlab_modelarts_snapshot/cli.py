@@ -366,7 +366,8 @@ async def _save(args: argparse.Namespace, service: SaveService, out: Output) -> 
     body: dict[str, Any] = save_body(args)
     validate_save_request(body)  # bad input is refused at once, before the walk
     # The pre-flight report first: what the image adds, and anything that refuses it.
-    report = await service.finished_preflight(body if args.tag else None)
+    image = {key: body[key] for key in ("name", "namespace", "tag") if key in body}
+    report = await service.finished_preflight(image if args.tag else None)
     if not out.as_json:
         print(describe_report(report), file=sys.stderr)
     if args.force:

@@ -274,6 +274,17 @@ class LeaseWatch:
     # -- extending ---------------------------------------------------------------------------
     async def extend(self, body: Any) -> Lease:
         """RenewLease: the instance stops ``hours`` from now."""
+        unknown = (
+            sorted(str(key) for key in body if key != "hours") if isinstance(body, dict) else []
+        )
+        if unknown:
+            raise InvalidInput(
+                unknown[0],
+                _(
+                    "Unknown field '{field}': the body of POST lease is {{\"hours\": N}}.",
+                    field=unknown[0][:40],
+                ),
+            )
         hours = check_hours(body.get("hours") if isinstance(body, dict) else None)
         info = await self.identity.readiness()
         if not info.ready:
