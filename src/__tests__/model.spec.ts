@@ -40,7 +40,8 @@ function job(status: Status, id = 'a1'): IJob {
     finished_at: status === 'ACTIVE' ? '2026-11-27T08:01:00Z' : null,
     notebook_id: READY.notebook_id!,
     last_error: null,
-    changes_summary: null
+    changes_summary: null,
+    stop: null
   };
 }
 
