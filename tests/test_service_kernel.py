@@ -283,6 +283,15 @@ BAD_REQUESTS: list[tuple[str, str, str | None]] = [
     ("GET", "jobs/not-a-save/changes", None),
     ("GET", f"jobs/{UNKNOWN_JOB}/rebuild/Dockerfile", None),
     ("GET", "jobs/x/rebuild/Makefile", None),
+    # The auto-stop: extensions outside 1 to 72 whole hours, unknown fields, a stale warning.
+    *(
+        ("POST", "lease", json.dumps({"hours": hours}))
+        for hours in (0, 73, 100, 1.5, "1", True, None)
+    ),
+    ("POST", "lease", json.dumps({"hours": 1, "type": "IDLE"})),
+    ("POST", "lease", "{not json"),
+    ("POST", "lease/warning", json.dumps({"stop_at": "2026-01-01T00:00:00Z"})),
+    ("DELETE", "lease", None),
     # Methods a path does not have: 405, with Allow.
     ("PUT", "jobs", save_with()),
     ("DELETE", f"jobs/{UNKNOWN_JOB}", None),
