@@ -110,3 +110,43 @@ def test_a_refused_save_says_why_in_the_cell(
                 break
     else:
         raise AssertionError("no refusal shown")
+
+
+def cell_texts(client: BlockingKernelClient, seconds: float) -> Iterator[str]:
+    """The texts a cell's live output shows, as they come."""
+    for message in outputs(client, time.monotonic() + seconds):
+        kind, content = message["header"]["msg_type"], message["content"]
+        if kind in ("display_data", "update_display_data"):
+            yield content["data"]["text/plain"]
+
+
+def test_lease_and_save_then_stop_from_a_cell(
+    kernel: BlockingKernelClient, modelarts_env: Emulator, state_dir: Path
+) -> None:
+    modelarts_env.configure(init_seconds=0.5, creating_seconds=1.5)
+    response = modelarts_env.http.post("/_emulator/lease", json={"stops_in_seconds": 7200})
+    assert response.status_code == 200
+    settings = (
+        f"--ModelArtsSnapshot.state_dir={state_dir} --ModelArtsSnapshot.poll_interval=0.3 "
+        f"--ModelArtsSnapshot.manifest_dir={state_dir.parent / 'container-manifests'}"
+    )
+    run(kernel, "%load_ext jupyterlab_modelarts_snapshot")
+    run(kernel, f"%modelarts_snapshot lease --extend 3 {settings}")
+    shown = next(text for text in cell_texts(kernel, 20) if text.startswith("Stops at"))
+    assert "in 2 h 59 min" in shown or "in 3 h 0 min" in shown, shown
+    renewals = modelarts_env.http.get("/_emulator/requests").json()["renewals"]
+    assert [renewal["duration"] for renewal in renewals] == [3 * 3_600_000]
+
+    run(kernel, f"%modelarts_snapshot lease --extend 100 {settings}")
+    refused = next(text for text in cell_texts(kernel, 20) if text.startswith("error:"))
+    assert "1 to 72" in refused
+    assert modelarts_env.count("renew_lease") == 1
+
+    run(
+        kernel,
+        f"%modelarts_snapshot save --name magic-env --namespace atelier-auto --tag stop {settings} "
+        "--stop",
+    )
+    final = next(text for text in cell_texts(kernel, 40) if "stopped after saving" in text)
+    assert "[ACTIVE]" in final
+    assert modelarts_env.count("stop_notebook") == 1
