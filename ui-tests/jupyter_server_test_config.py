@@ -1,6 +1,8 @@
 """JupyterLab for the UI tests: the extension wired to the emulator on port 8090."""
 
 import os
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -73,3 +75,12 @@ c.ModelArtsSnapshot.report_reuse_seconds = 0
 ROOT_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".preflight-root")
 with open(ROOT_FILE, "w") as root_file:
     root_file.write(CONTAINER)
+
+# The auto-stop: a Python env the tests install into after the server started, as someone does
+# on a running instance (the warning counts what the stop would erase). A venv without pip is
+# made in a moment; the tests find it in GET manifest/now by its prefix. The lease is read from
+# the emulator every 5 s (the least allowed), so that a lease a test sets is seen at once.
+PYTHON_ENV = tempfile.mkdtemp(prefix="modelarts-snapshot-ui-python-")
+subprocess.run([sys.executable, "-m", "venv", "--without-pip", PYTHON_ENV], check=True)
+c.ModelArtsSnapshot.python_envs = [os.path.join(PYTHON_ENV, "bin", "python")]
+c.ModelArtsSnapshot.lease_refresh_seconds = 5
