@@ -33,7 +33,16 @@ from .exceptions import (
     outcome,
 )
 from .i18n import _, tr
-from .models import LEVELS, SERVICE_KERNEL, Check, Job, Lease, PreflightReport, StopAfterSave
+from .models import (
+    LEVELS,
+    SERVICE_KERNEL,
+    Check,
+    Job,
+    Lease,
+    PreflightReport,
+    RestoreScript,
+    StopAfterSave,
+)
 from .rebuild import REBUILD_FILES, rebuild_file
 from .rules import validate_save_request
 from .service import SaveService, build_service
@@ -343,7 +352,11 @@ async def _manifest(args: argparse.Namespace, service: SaveService, out: Output)
     if args.format in REBUILD_FORMATS:
         print(
             rebuild_file(
-                REBUILD_FORMATS[args.format], record["manifest"], record["changes"], label
+                REBUILD_FORMATS[args.format],
+                record["manifest"],
+                record["changes"],
+                label,
+                service.settings.work_dir,
             ),
             end="",
         )
@@ -391,6 +404,38 @@ async def _lease(args: argparse.Namespace, service: SaveService, out: Output) ->
     else:
         lease = await service.lease_status()
     out.result(lease.to_dict(), describe_lease(lease))
+    return EXIT_OK
+
+
+def describe_restore_script(script: RestoreScript) -> str:
+    lines = [
+        tr("Restore script written: {path}", path=script.path),
+        tr(
+            "  It reinstalls {pip} pip and {conda} conda package(s) that a stop erases, in "
+            "place. After a stop, run in a terminal:",
+            pip=script.pip,
+            conda=script.conda,
+        ),
+        f"    {script.command}",
+    ]
+    if script.not_restorable:
+        lines.append(tr("  Not restorable by the script (save an image to keep them):"))
+        lines += [
+            f"    - {item.manager} {item.name} {item.version}: {item.reason}"
+            for item in script.not_restorable
+        ]
+    lines.append(
+        tr("  Written again after each save: yes")
+        if script.after_each_save
+        else tr("  Written again after each save: no (--after-each-save on)")
+    )
+    return "\n".join(lines)
+
+
+async def _restore_script(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    body = {} if args.after_each_save is None else {"after_each_save": args.after_each_save == "on"}
+    script = await service.write_restore_script(body)
+    out.result(script.to_dict(), describe_restore_script(script))
     return EXIT_OK
 
 
@@ -592,6 +637,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOURS",
         help=tr("stop the instance HOURS from now instead (1 to 72)"),
     )
+    restore = commands.add_parser(
+        "restore-script",
+        help=tr(
+            "write a script to the work volume that reinstalls the pip and conda packages a "
+            "stop erases"
+        ),
+    )
+    restore.add_argument(
+        "--after-each-save",
+        choices=("on", "off"),
+        help=tr("also write it again after each save (on), or stop doing so (off)"),
+    )
     # "check" and "clean" are the names of 0.1, kept for one release (CHANGELOG).
     check = commands.add_parser(
         "preflight",
@@ -645,7 +702,15 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.build_parser(
         commands.add_parser("emulator", help=tr("run the local ModelArts emulator"))
     )
-    for sub in (save, status, commands.choices["list"], commands.choices["doctor"], check, lease):
+    for sub in (
+        save,
+        status,
+        commands.choices["list"],
+        commands.choices["doctor"],
+        check,
+        lease,
+        restore,
+    ):
         sub.add_argument("--json", action="store_true", help=tr("print JSON for scripts"))
     return parser
 
@@ -680,6 +745,7 @@ Command = Callable[[argparse.Namespace, SaveService, Output], Awaitable[int]]
 COMMANDS: dict[str, Command] = {
     "save": _save, "status": _status, "list": _list, "doctor": _doctor,
     "preflight": _preflight, "cleanup": _cleanup, "manifest": _manifest, "lease": _lease,
+    "restore-script": _restore_script,
 }  # fmt: skip
 ALIASES = {"check": "preflight", "clean": "cleanup"}
 

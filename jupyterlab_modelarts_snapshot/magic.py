@@ -4,6 +4,7 @@
     %modelarts_snapshot save --name pytorch-env --namespace my-org [--tag v1] [--stop] [...]
     %modelarts_snapshot status ID
     %modelarts_snapshot lease [--extend HOURS]
+    %modelarts_snapshot restore-script
 
 It works in any kernel env the package is installed in, with no server extension (on JupyterLab 3
 images, and before the Jupyter server is restarted after an install). The cell returns at once;
@@ -21,7 +22,14 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.display import Pretty, display
 
 from . import i18n
-from .cli import build_parser, describe_job, describe_lease, request_id_line, save_body
+from .cli import (
+    build_parser,
+    describe_job,
+    describe_lease,
+    describe_restore_script,
+    request_id_line,
+    save_body,
+)
 from .config import load_settings
 from .exceptions import SnapshotError
 from .i18n import _, tr
@@ -50,16 +58,21 @@ class SnapshotMagics(Magics):
             args = build_parser().parse_args([word for word in words if word not in config_args])
         except SystemExit:  # --help, or a usage error already printed
             return
-        if args.command not in ("save", "status", "lease"):
+        if args.command not in ("save", "status", "lease", "restore-script"):
             print(
                 tr(
-                    "%modelarts_snapshot supports 'save', 'status' and 'lease'; use the CLI for "
-                    "the rest."
+                    "%modelarts_snapshot supports 'save', 'status', 'lease' and "
+                    "'restore-script'; use the CLI for the rest."
                 )
             )
             return
         handle = display(Pretty(tr("Asking ModelArts...")), display_id=True)
-        work = {"save": self._save, "status": self._status, "lease": self._lease}[args.command]
+        work = {
+            "save": self._save,
+            "status": self._status,
+            "lease": self._lease,
+            "restore-script": self._restore_script,
+        }[args.command]
         follow = work(args, config_args, handle)
         try:
             loop = asyncio.get_running_loop()
@@ -94,6 +107,19 @@ class SnapshotMagics(Magics):
                 else:
                     lease = await service.lease_status()
                 handle.update(Pretty(describe_lease(lease)))
+        except SnapshotError as error:
+            handle.update(Pretty(_error_text(error, lease=True)))
+
+    async def _restore_script(self, args: Any, config_args: list[str], handle: Any) -> None:
+        try:
+            async with build_service(load_settings(config_args)) as service:
+                body = (
+                    {}
+                    if args.after_each_save is None
+                    else {"after_each_save": args.after_each_save == "on"}
+                )
+                script = await service.write_restore_script(body)
+                handle.update(Pretty(describe_restore_script(script)))
         except SnapshotError as error:
             handle.update(Pretty(_error_text(error, lease=True)))
 

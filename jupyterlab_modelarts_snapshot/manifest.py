@@ -7,6 +7,7 @@ process it starts asks each Python where its packages live. It runs off the even
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
 import re
@@ -99,20 +100,95 @@ def python_environment(python: str, kernels: list[str]) -> dict[str, Any] | None
                     continue
                 installer = _read(os.path.join(entry.path, "INSTALLER")).strip() or "pip"
                 name = canonical(found.group("name"))
-                packages.setdefault(
-                    name,
-                    {
-                        "name": name,
-                        "version": found.group("version"),
-                        "installer": "conda" if installer == "conda" else "pip",
-                    },
-                )
-    return {
+                package: dict[str, Any] = {
+                    "name": name,
+                    "version": found.group("version"),
+                    "installer": "conda" if installer == "conda" else "pip",
+                }
+                source = direct_url(os.path.join(entry.path, "direct_url.json"))
+                if source:
+                    package["source"] = source
+                packages.setdefault(name, package)
+    environment: dict[str, Any] = {
         "python": python,
         "prefix": about["prefix"],
         "version": about["version"],
         "kernels": kernels,
         "packages": sorted(packages.values(), key=lambda package: package["name"]),
+    }
+    index = pip_index(about["prefix"])
+    if index:
+        environment["pip_index"] = index
+    return environment
+
+
+def direct_url(path: str) -> dict[str, Any] | None:
+    """Where pip installed a distribution from, when not from an index (PEP 610's
+    ``direct_url.json``): its URL (credentials marked, see ``redaction``), the kind, and for
+    VCS the commit, for a directory whether it is editable."""
+    try:
+        data = json.loads(_read(path) or "null")
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+        return None
+    source: dict[str, Any] = {"url": redact_url(data["url"])}
+    if isinstance(data.get("vcs_info"), dict):
+        vcs = data["vcs_info"]
+        source.update(
+            kind="vcs", vcs=str(vcs.get("vcs", "git")), commit=str(vcs.get("commit_id", ""))
+        )
+    elif isinstance(data.get("dir_info"), dict):
+        source.update(kind="dir", editable=bool(data["dir_info"].get("editable")))
+    else:
+        source["kind"] = "archive"
+    if isinstance(data.get("subdirectory"), str):
+        source["subdirectory"] = data["subdirectory"]
+    return source
+
+
+def pip_config_files(prefix: str) -> list[Path]:
+    """pip's configuration files for an environment, in the order pip reads them (later ones
+    win): global, user, then the environment's own; ``PIP_CONFIG_FILE`` first."""
+    files: list[Path] = []
+    given = os.environ.get("PIP_CONFIG_FILE")
+    if given and given != os.devnull:
+        files.append(Path(given))
+    dirs = os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
+    files += [Path(folder) / "pip" / "pip.conf" for folder in reversed(dirs.split(":")) if folder]
+    files.append(Path("/etc/pip.conf"))
+    home = Path.home()
+    files.append(home / ".pip" / "pip.conf")
+    files.append(Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "pip" / "pip.conf")
+    files.append(Path(prefix) / "pip.conf")
+    return files
+
+
+def pip_index(prefix: str) -> dict[str, Any] | None:
+    """The index pip installs from in an environment, as its configuration files and the
+    ``PIP_INDEX_URL`` / ``PIP_EXTRA_INDEX_URL`` variables say; None when it is pip's default."""
+    index_url: str | None = None
+    extra: list[str] = []
+    for path in pip_config_files(prefix):
+        if not path.is_file():  # a FIFO or a socket there would block the read
+            continue
+        parser = configparser.RawConfigParser(strict=False)
+        try:
+            parser.read_string(_read(str(path)))
+        except configparser.Error:
+            continue
+        for section in ("global", "install"):
+            if parser.has_option(section, "index-url"):
+                index_url = parser.get(section, "index-url").strip() or index_url
+            if parser.has_option(section, "extra-index-url"):
+                extra = parser.get(section, "extra-index-url").split()
+    index_url = os.environ.get("PIP_INDEX_URL") or index_url
+    extra = os.environ.get("PIP_EXTRA_INDEX_URL", "").split() or extra
+    if not index_url and not extra:
+        return None
+    return {
+        "index_url": redact_url(index_url) if index_url else None,
+        "extra_index_urls": [redact_url(url) for url in extra],
     }
 
 

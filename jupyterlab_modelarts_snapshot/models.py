@@ -183,6 +183,32 @@ class JobPage:
         return dataclasses.asdict(self)
 
 
+@dataclass
+class NotRestorable:
+    """A package the restore script cannot bring back, and why."""
+
+    manager: str
+    name: str
+    version: str
+    reason: str
+
+
+@dataclass
+class RestoreScript:
+    """``POST restore-script``: the script written to the work volume, and what it covers."""
+
+    path: str
+    command: str  # how to run it, in a terminal
+    written_at: str
+    pip: int  # pip packages it reinstalls when missing
+    conda: int
+    not_restorable: list[NotRestorable]
+    after_each_save: bool  # written again after each save
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
 def typed(cls: type[Any], data: Any, where: str) -> Any:
     """``cls`` (a dataclass of this module) made from JSON ``data`` that must fit each field's
     annotation: ``str``, ``int``, another model, each maybe ``| None``. Unknown keys are
@@ -216,6 +242,7 @@ def typed(cls: type[Any], data: Any, where: str) -> Any:
 _SIMPLE: dict[str, type] = {"str": str, "int": int, "bool": bool}
 _NESTED: dict[str, type] = {
     "LastError": LastError,
+    "NotRestorable": NotRestorable,
     "StopAfterSave": StopAfterSave,
     "ChangesSummary": ChangesSummary,
     "ManagerCounts": ManagerCounts,

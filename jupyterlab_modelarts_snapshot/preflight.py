@@ -108,6 +108,14 @@ def kernels_check(items: list[CheckItem] | None) -> Check:
     )
 
 
+# What a blocked or layered save can do instead, for the pip and conda part.
+RESTORE_OFFER = _(
+    "Or keep the pip and conda packages without an image: a restore script on the work volume "
+    "reinstalls them after a stop (Write restore script in the panel, or jupyter "
+    "modelarts-snapshot restore-script)."
+)
+
+
 def size_check(estimate: SizeEstimate, partial: bool) -> Check:
     sizes = {
         "size": human_bytes(estimate.bytes),
@@ -134,8 +142,10 @@ def size_check(estimate: SizeEstimate, partial: bool) -> Check:
             "block",
             _(
                 "{figures} This save would fail: clean the caches below, delete what you do not "
-                "need outside the work volume, or build the image from a Dockerfile instead.",
+                "need outside the work volume, or build the image from a Dockerfile instead. "
+                "{restore}",
                 figures=figures,
+                restore=RESTORE_OFFER,
             ),
         )
     if estimate.bytes > SIZE_WARN_SHARE * estimate.limit_bytes:
@@ -195,8 +205,9 @@ def layers_check(depth: int, warn_depth: int) -> Check:
         _(
             "This save is number {depth} in the image's lineage. Each save adds layers to the "
             "image, and images with too many layers fail to run or to push (SWR takes at most 20 "
-            "per push). Rebuilding from the Dockerfile of the last save resets them.",
+            "per push). Rebuilding from the Dockerfile of the last save resets them. {restore}",
             depth=depth,
+            restore=RESTORE_OFFER,
         ),
     )
 

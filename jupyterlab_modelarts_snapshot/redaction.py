@@ -3,12 +3,17 @@
 Index and channel URLs can carry a secret: a user and password (``https://user:pw@host/``) or
 an anaconda.org-style token segment (``https://host/t/<token>/channel``). A manifest goes into
 the image and a rebuild file is meant to be shared, so every URL they record passes through
-:func:`redact_url`: the secret goes, the rest of the URL stays.
+:func:`redact_url`: the secret is replaced by a marker that says one is needed, and the rest of
+the URL stays, so that it still names the same index or channel.
 """
 
 from __future__ import annotations
 
 import re
+
+# What stands where a secret was: a reader of a rebuild file puts theirs there.
+CREDENTIALS_MARK = "<credentials>"
+TOKEN_MARK = "<token>"  # noqa: S105 - a placeholder, not a secret
 
 # "user:password@" after the scheme, or at the start of a URL whose scheme was cut off.
 _USER_INFO = re.compile(r"(^|://)[^/@\s]+@")
@@ -17,5 +22,11 @@ _TOKEN = re.compile(r"/t/[^/\s]+(?=/|$)")
 
 
 def redact_url(url: str) -> str:
-    """``url`` without its user info and token segments."""
-    return _TOKEN.sub("", _USER_INFO.sub(r"\1", url, count=1))
+    """``url`` with its user info and token segments replaced by the marks."""
+    url = _USER_INFO.sub(lambda found: f"{found.group(1)}{CREDENTIALS_MARK}@", url, count=1)
+    return _TOKEN.sub(f"/t/{TOKEN_MARK}", url)
+
+
+def needs_credentials(url: str) -> bool:
+    """Whether a redacted URL had a secret that its reader must supply."""
+    return CREDENTIALS_MARK in url or TOKEN_MARK in url

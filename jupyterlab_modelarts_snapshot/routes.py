@@ -172,6 +172,10 @@ async def lease_warning_shown(service: SaveService, request: Request) -> Reply:
     return Reply(200, (await service.lease_warning_shown(request.json_body())).to_dict())
 
 
+async def write_restore_script(service: SaveService, request: Request) -> Reply:
+    return Reply(200, (await service.write_restore_script(request.json_body())).to_dict())
+
+
 JOB = "([^/]+)"
 # Each path under modelarts-snapshot/ (a regular expression whose groups are the operation's
 # arguments), and its operation for each method.
@@ -187,6 +191,7 @@ ROUTES: list[tuple[str, dict[str, Operation]]] = [
     ("preflight/cleanup", {"POST": clean_caches}),
     ("lease", {"GET": lease_status, "POST": extend_lease}),
     ("lease/warning", {"POST": lease_warning_shown}),
+    ("restore-script", {"POST": write_restore_script}),
     # The names of 0.1, kept for one release (CHANGELOG): instance and images.
     ("instance", {"GET": readiness}),
     ("images", {"GET": list_jobs_as_images, "POST": start_save}),

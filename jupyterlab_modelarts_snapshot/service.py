@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -22,6 +23,7 @@ from .client import ModelArtsClient, backoff_delay, open_http_client
 from .config import ModelArtsSnapshot
 from .credentials import CredentialChain
 from .exceptions import (
+    InvalidInput,
     NoRoom,
     NotReady,
     SaveInProgress,
@@ -42,13 +44,15 @@ from .models import (
     Lease,
     PreflightReport,
     Readiness,
+    RestoreScript,
     SaveRequest,
     StopAfterSave,
     iso_now,
 )
 from .preflight import Preflight
 from .rebuild import REBUILD_FILES, rebuild_file
-from .records import ManifestRecords
+from .records import ManifestRecords, read_json, write_json
+from .restore import SCRIPT_NAME, restore_plan
 from .rules import is_uuid, validate_save_request
 from .sizes import human_bytes
 from .store import JobStore, job_from_image
@@ -206,7 +210,66 @@ class SaveService:
                 )
             )
         job, record = await self.job_record(job_id)
-        return rebuild_file(kind, record["manifest"], record["changes"], job.label)
+        return rebuild_file(
+            kind, record["manifest"], record["changes"], job.label, self.settings.work_dir
+        )
+
+    # -- the restore script ------------------------------------------------------------------
+    @property
+    def _restore_settings(self) -> Path:
+        return Path(self.settings.state_dir) / "restore-settings.json"
+
+    def _after_each_save(self) -> bool:
+        settings = read_json(self._restore_settings)
+        return isinstance(settings, dict) and settings.get("after_each_save") is True
+
+    async def write_restore_script(self, body: Any = None) -> RestoreScript:
+        """Write the restore script to the state directory (on the work volume); with
+        ``{"after_each_save": true|false}``, also whether each save writes it again."""
+        body = {} if body is None else body
+        unknown = (
+            sorted(str(key) for key in body if key != "after_each_save")
+            if isinstance(body, dict)
+            else ["body"]
+        )
+        after = body.get("after_each_save") if isinstance(body, dict) else None
+        if unknown or not (after is None or isinstance(after, bool)):
+            raise InvalidInput(
+                unknown[0] if unknown else "after_each_save",
+                _(
+                    'The body of POST restore-script is empty or {{"after_each_save": true}} '
+                    "(or false)."
+                ),
+            )
+        if after is not None:
+            await asyncio.to_thread(write_json, self._restore_settings, {"after_each_save": after})
+        if self.identity.running_image is None:
+            await self.preflight.instance_check()
+        record = await self.records.now_async(self.identity.running_image)
+        return await asyncio.to_thread(self._write_restore_script, record)
+
+    def _write_restore_script(self, record: dict[str, Any]) -> RestoreScript:
+        path = Path(self.settings.state_dir) / SCRIPT_NAME
+        written_at = iso_now()
+        plan = restore_plan(
+            record["manifest"], record["changes"], self.settings.work_dir, written_at, str(path)
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Replaced, never written through: a link planted at the path is replaced, not followed.
+        temporary = path.with_name(f".{SCRIPT_NAME}.{os.getpid()}.tmp")
+        temporary.write_text(plan.script, encoding="utf-8")
+        temporary.chmod(0o755)
+        os.replace(temporary, path)
+        log.info("Restore script written to %s", path)
+        return RestoreScript(
+            path=str(path),
+            command=f"bash {path}",
+            written_at=written_at,
+            pip=plan.pip,
+            conda=plan.conda,
+            not_restorable=plan.not_restorable,
+            after_each_save=self._after_each_save(),
+        )
 
     # -- starting a save ---------------------------------------------------------------------
     async def start_save(self, body: Any) -> Job:
@@ -240,8 +303,16 @@ class SaveService:
                 await self._write_created(job)
                 if record is not None:
                     await self.records.keep_after_save(job.id, job.swr_path, record)
+                    if self._after_each_save():
+                        await self._restore_script_after_save(record)
         log.info("Save started: image %s (%s)", job.id, job.label)
         return job
+
+    async def _restore_script_after_save(self, record: dict[str, Any]) -> None:
+        try:
+            await asyncio.to_thread(self._write_restore_script, record)
+        except OSError as error:  # a script that cannot be written costs the script, not the save
+            log.warning("The restore script could not be written: %s", error.strerror)
 
     def _ensure_room(self, record: dict[str, Any] | None) -> None:
         """Refuse the save before create-image when the state directory cannot hold its job

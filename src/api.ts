@@ -15,6 +15,7 @@ import type {
   IManifestNow,
   IPreflightReport,
   IReadiness,
+  IRestoreScript,
   ISaveRequest
 } from './types';
 import type { RebuildFile } from './generated/vocabulary';
@@ -194,6 +195,21 @@ export function leaseWarningShown(stopAt: string): Promise<ILease> {
   return request<ILease>('lease/warning', {
     method: 'POST',
     body: JSON.stringify({ stop_at: stopAt })
+  });
+}
+
+/**
+ * `POST restore-script`: write the script that reinstalls the pip and conda packages a stop
+ * erases; `afterEachSave` also turns writing it after each save on or off.
+ */
+export function writeRestoreScript(
+  afterEachSave?: boolean
+): Promise<IRestoreScript> {
+  return request<IRestoreScript>('restore-script', {
+    method: 'POST',
+    body: JSON.stringify(
+      afterEachSave === undefined ? {} : { after_each_save: afterEachSave }
+    )
   });
 }
 

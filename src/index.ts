@@ -81,7 +81,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
       model.interval = current.pollInterval * 1000;
     });
 
-    const lease = new LeaseModel();
+    // The lease is read once the server is ready to save (it needs the same IDs and keys).
+    const lease = new LeaseModel({ autoStart: false });
+    model.changed.connect(() => {
+      if (model.readiness?.ready && !model.serverMissing) {
+        lease.start();
+      }
+    });
     const panel = new JobsPanel({
       model,
       trans,

@@ -82,6 +82,11 @@ export class LeaseModel implements IDisposable {
     return this._poll.isDisposed;
   }
 
+  /** Start reading the lease (once the server can save: before that it cannot tell). */
+  start(): void {
+    void this._poll.start();
+  }
+
   /** Read the lease from the server now. */
   async refresh(): Promise<void> {
     try {

@@ -11,7 +11,8 @@ import * as React from 'react';
 import { clockTime, stopText, timeLeft } from './format';
 import { CommandIDs } from './ids';
 import { LeaseModel } from './lease';
-import { ILeaseWarning } from './types';
+import { writeRestoreScript } from './api';
+import { ILeaseWarning, IRestoreScript } from './types';
 
 /** The extensions the panel offers, in hours from now. */
 export const EXTEND_HOURS = [1, 2, 4, 8];
@@ -230,4 +231,83 @@ export function warnBeforeStop(
       }
     }
   });
+}
+
+/** What the panel says of a written restore script: where it is and how to run it. */
+export function restoreScriptText(
+  script: IRestoreScript,
+  trans: TranslationBundle
+): string {
+  let text = trans.__(
+    'Restore script written to %1: it reinstalls %2 pip and %3 conda package(s). After a stop, run in a terminal: %4',
+    script.path,
+    script.pip,
+    script.conda,
+    script.command
+  );
+  if (script.not_restorable.length > 0) {
+    text += ` ${trans.__(
+      'It cannot bring back: %1 (save an image to keep them).',
+      script.not_restorable
+        .map(item => `${item.manager} ${item.name} ${item.version}`)
+        .join(', ')
+    )}`;
+  }
+  return text;
+}
+
+/**
+ * The panel's restore script: a lighter way back than an image for the pip and conda part,
+ * written to the work volume, which a stop keeps.
+ */
+export function RestoreScriptSection(props: {
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { trans } = props;
+  const [script, setScript] = React.useState<IRestoreScript | null>(null);
+  const [problem, setProblem] = React.useState<string | null>(null);
+  const write = async (afterEachSave?: boolean) => {
+    setProblem(null);
+    try {
+      setScript(await writeRestoreScript(afterEachSave));
+    } catch (error) {
+      setProblem(error instanceof Error ? error.message : String(error));
+    }
+  };
+  return (
+    <section
+      aria-label={trans.__('Restore script')}
+      className="jp-ModelArtsSnapshot-restore"
+    >
+      <h3>{trans.__('Restore script')}</h3>
+      <p>
+        {trans.__(
+          'Keep the pip and conda packages without an image: a script on the work volume reinstalls them after a stop. Apt packages need an image.'
+        )}
+      </p>
+      <button className="jp-mod-styled" onClick={() => void write()}>
+        {trans.__('Write restore script')}
+      </button>
+      {script && (
+        <>
+          <p className="jp-ModelArtsSnapshot-restoreWritten" role="status">
+            {restoreScriptText(script, trans)}
+          </p>
+          <label>
+            <input
+              type="checkbox"
+              checked={script.after_each_save}
+              onChange={event => void write(event.target.checked)}
+            />{' '}
+            {trans.__('Write it again after each save')}
+          </label>
+        </>
+      )}
+      {problem && (
+        <div className="jp-ModelArtsSnapshot-leaseError" role="alert">
+          {problem}
+        </div>
+      )}
+    </section>
+  );
 }

@@ -19,7 +19,7 @@ import {
 } from './format';
 import { CommandIDs } from './ids';
 import { LeaseModel } from './lease';
-import { LeaseSection } from './leaseview';
+import { LeaseSection, RestoreScriptSection } from './leaseview';
 import { isFinished, JobsModel } from './model';
 import { downloadText } from './dom';
 import { ServiceConnection } from './transport';
@@ -123,6 +123,9 @@ export class JobsPanel extends ReactWidget {
         )}
         {this._lease && !model.serverMissing && (
           <LeaseSection lease={this._lease} trans={trans} />
+        )}
+        {readiness?.ready && !model.serverMissing && (
+          <RestoreScriptSection trans={trans} />
         )}
         {current && (
           <section aria-label={trans.__('Current save')}>

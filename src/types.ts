@@ -31,6 +31,9 @@ export type ILease = Schemas['Lease'];
 /** The warning before the auto-stop, as the server words it for every page. */
 export type ILeaseWarning = Schemas['LeaseWarning'];
 
+/** The restore script written to the work volume, and what it covers. */
+export type IRestoreScript = Schemas['RestoreScript'];
+
 /** What the server knows about the instance it runs in, and whether it can save. */
 export type IReadiness = Schemas['Readiness'];
 

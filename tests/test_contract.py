@@ -43,6 +43,8 @@ MODELS = [
     (models.Lease, "Lease"),
     (models.LeaseWarning, "LeaseWarning"),
     (models.AtRisk, "AtRisk"),
+    (models.RestoreScript, "RestoreScript"),
+    (models.NotRestorable, "NotRestorable"),
 ]
 SCHEMA_OF = {model.__name__: name for model, name in MODELS}
 

@@ -415,11 +415,12 @@ async def test_channel_credentials_reach_no_answer_file_or_log(
         for env in now["manifest"]["conda"]
         for package in env["packages"]
     }
+    # The secret goes, a mark says one is needed, and the URL still names the same channel.
     assert channels == {
-        "privpkg": "https://conda.example.com",
-        "tokpkg": "https://conda.example.com",
+        "privpkg": "https://<credentials>@conda.example.com",
+        "tokpkg": "https://conda.example.com/t/<token>",
         "mainpkg": "https://repo.anaconda.com/pkgs/main",
-        "newpkg": "https://conda.example.com/extra",
+        "newpkg": "https://conda.example.com/t/<token>/extra",
     }
     code, job = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert code == 201, job
@@ -430,7 +431,8 @@ async def test_channel_credentials_reach_no_answer_file_or_log(
         texts.append(json.dumps(answer))
     response = await jp_fetch("modelarts-snapshot", "jobs", job["id"], "rebuild", "environment.yml")
     environment = response.body.decode()
-    assert "  - https://conda.example.com/extra" in environment
+    assert "  - https://conda.example.com/t/<token>/extra" in environment
+    assert "<token> stand for credentials that were removed" in environment
     assert "  - newpkg=1.0" in environment
     texts.append(environment)
     for form in ("json", "conda"):

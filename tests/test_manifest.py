@@ -84,7 +84,13 @@ class Venv:
         )
 
     def install(self, name: str, version: str) -> None:
-        self.pip("install", "--no-index", "--no-deps", str(make_wheel(self.wheels, name, version)))
+        """Install by name from a folder of wheels (as from an index: pip records no direct
+        URL for it, so the rebuild files pin it)."""
+        make_wheel(self.wheels, name, version)
+        self.pip(
+            "install", "--no-index", "--no-deps", "--find-links", str(self.wheels),
+            f"{name}=={version}",
+        )  # fmt: skip
 
 
 @pytest.fixture

@@ -193,6 +193,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/modelarts-snapshot/restore-script': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Write the restore script to the work volume (replacing the last one, never through a link); with after_each_save, also whether each save writes it again. */
+    post: operations['writeRestoreScript'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -474,6 +491,27 @@ export interface components {
       warning: components['schemas']['LeaseWarning'] | null;
       /** @description The last read failed: the figures are from the read before. */
       last_error: components['schemas']['LastError'] | null;
+    };
+    /** @description A package the restore script cannot bring back, and why (a file outside the work volume, an editable install, an apt package). */
+    NotRestorable: {
+      /** @enum {string} */
+      manager: 'pip' | 'conda' | 'apt';
+      name: string;
+      version: string;
+      reason: string;
+    };
+    /** @description The restore script written to the state directory on the work volume: after a stop, it reinstalls in place the pip and conda packages installed since the container started, only those missing (a second run changes nothing), and names what it cannot bring back. */
+    RestoreScript: {
+      path: string;
+      /** @description How to run it in a terminal. */
+      command: string;
+      /** Format: date-time */
+      written_at: string;
+      pip: number;
+      conda: number;
+      not_restorable: components['schemas']['NotRestorable'][];
+      /** @description Each save writes it again. */
+      after_each_save: boolean;
     };
   };
   responses: {
@@ -1091,6 +1129,44 @@ export interface operations {
         };
       };
       /** @description stop_at is not the stop time of the current warning. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            field: string;
+          };
+        };
+      };
+      403: components['responses']['Forbidden'];
+    };
+  };
+  writeRestoreScript: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          after_each_save?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description The script written. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RestoreScript'];
+        };
+      };
+      /** @description A body other than {} or {after_each_save: true|false}. */
       400: {
         headers: {
           [name: string]: unknown;
