@@ -87,7 +87,9 @@ def describe_job(job: Job) -> str:
 def describe_stop(stop: StopAfterSave) -> str:
     if stop.state == "pending":
         return tr("  stop:     the instance stops once the image is saved")
-    if stop.state in ("stopping", "stopped"):
+    if stop.state == "stopping":
+        return tr("  stop:     sent at {at}, not yet confirmed", at=_local_time(stop.at))
+    if stop.state == "stopped":
         return tr("  stop:     stopped after saving, at {at}", at=_local_time(stop.at))
     return tr("  stop:     not stopped: {reason}", reason=i18n.render(stop.reason or ""))
 

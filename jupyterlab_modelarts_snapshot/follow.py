@@ -9,13 +9,15 @@ import contextlib
 import dataclasses
 import logging
 import random
+import time
+from datetime import datetime
 
 from .client import ModelArtsClient
 from .config import ModelArtsSnapshot
 from .exceptions import ModelArtsError, UpstreamError
 from .i18n import _
 from .identity import Identity
-from .models import Job, LastError, iso, iso_now
+from .models import Job, LastError, StopAfterSave, iso, iso_now
 from .store import JobStore, job_from_image
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,28 @@ IMAGE_GONE_MESSAGE = _(
     "from SWR before the save ended. This save will not finish; you can save again."
 )
 POLL_BACKOFF_CAP = 300.0
+# A stop sent with no answer is sent again after this long (ShowNotebook is asked first).
+STOP_RESEND_SECONDS = 120.0
+# A save seen ended later than this after ModelArts ended it does not stop the instance.
+LATE_STOP_SECONDS = 900.0
+STOPPED_STATES = frozenset({"STOPPING", "STOPPED"})
+
+
+def parse_iso(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def stop_due(stop: StopAfterSave) -> bool:
+    """A stop to carry out: asked for, or sent with no answer long enough ago."""
+    if stop.state == "pending":
+        return True
+    sent = parse_iso(stop.at) if stop.state == "stopping" else None
+    return sent is not None and time.time() - sent > STOP_RESEND_SECONDS
 
 
 def poll_delay(poll_interval: float, failures: int) -> float:
@@ -85,12 +109,16 @@ class Follower:
         except UpstreamError as error:
             await self._record_failure(job, error)
             raise
-        updated = job_from_image(image, job.notebook_id, job)
+        # From the record as stored: another process may have written it since ``job`` was read.
+        previous = await self.job(job.id) or job
+        updated = job_from_image(image, job.notebook_id, previous)
         await self.write(updated)
-        if updated.status != job.status:
-            log.info("Image %s: %s -> %s", job.id, job.status, updated.status)
+        if updated.status != previous.status:
+            log.info("Image %s: %s -> %s", job.id, previous.status, updated.status)
         if updated.finished:
-            updated = await self.carry_out_stop(updated)
+            saved_ms = image.get("update_at")
+            saved_at = saved_ms / 1000 if isinstance(saved_ms, (int, float)) else None
+            updated = await self.carry_out_stop(updated, saved_at)
         return updated
 
     async def _record_failure(self, job: Job, error: UpstreamError) -> None:
@@ -116,25 +144,33 @@ class Follower:
         return all(results)
 
     # -- stopping the instance once a save is done ------------------------------------------
-    async def carry_out_stop(self, job: Job) -> Job:
+    async def carry_out_stop(self, job: Job, saved_at: float | None = None) -> Job:
         """A finished save that asked to stop the instance: stop it once, or record why not.
 
         Under the cross-process save lock and from the record as stored, so that of the
         server, the service kernel and the CLI following the same save, one sends the stop.
+        ``saved_at`` is when ModelArts says the image ended (its ``update_at``).
         """
-        if job.stop is None or not job.stop.pending or not job.finished:
+        if job.stop is None or not job.finished or not stop_due(job.stop):
             return job
         with self.store.save_lock() as locked:
             if not locked:
                 return job  # a save is starting: the next poll decides
             current = await self.job(job.id) or job
-            if current.stop is None or not current.stop.pending:
+            if current.stop is None or not stop_due(current.stop):
                 return current
             try:
-                reason = await self._reason_not_to_stop(current)
+                reason = await self._reason_not_to_stop(current, saved_at)
+                status = "" if reason else await self._notebook_status(current.notebook_id)
             except UpstreamError as error:
                 log.warning("Image %s is saved; the stop waits for ModelArts: %s", job.id, error)
                 return current
+            if status in STOPPED_STATES and current.stop.state == "stopping":
+                return await self._set_stop(current, "stopped", at=current.stop.at)  # it went
+            if reason is None and status != "RUNNING":
+                reason = _(
+                    "The instance is {status}, not running, so it was not stopped.", status=status
+                )
             if reason is not None:
                 log.info("Image %s is saved; the instance is not stopped: %s", job.id, reason)
                 return await self._set_stop(current, "not_stopped", reason)
@@ -142,37 +178,57 @@ class Follower:
             try:
                 await self.client.stop_notebook(current.notebook_id)
             except ModelArtsError as error:
-                # 6357: already stopping or stopped (the provider reads it so too).
                 if not (error.status == 400 and error.error_code == "ModelArts.6357"):
                     return await self._set_stop(current, "not_stopped", error.message)
+                # 6357 is "already there" or "busy": ShowNotebook says which.
+                try:
+                    status = await self._notebook_status(current.notebook_id)
+                except UpstreamError:
+                    status = ""
+                if status not in STOPPED_STATES:
+                    return await self._set_stop(current, "pending")  # the next poll tries again
             except UpstreamError as error:
-                # No answer: the stop may not have arrived; the next poll sends it again
-                # (a repeated stop is refused with 6357, which counts as stopped).
+                # No answer: it may not have arrived. A resend after STOP_RESEND_SECONDS first
+                # asks ShowNotebook, so an instance already stopping is not stopped twice.
                 log.warning("The stop after saving image %s got no answer: %s", job.id, error)
-                return await self._set_stop(current, "pending")
+                return current
             log.info("Image %s is saved: the instance is stopping, as the save asked", job.id)
-            return await self._set_stop(
-                current, "stopped", at=current.stop.at if current.stop else None
-            )
+            assert current.stop is not None
+            return await self._set_stop(current, "stopped", at=current.stop.at)
 
-    async def _reason_not_to_stop(self, job: Job) -> str | None:
-        """Why the instance must not be stopped after this save, or None to stop it."""
+    async def _notebook_status(self, notebook_id: str) -> str:
+        notebook = await self.client.get_notebook(notebook_id)
+        return str(notebook.get("status", ""))
+
+    async def _reason_not_to_stop(self, job: Job, saved_at: float | None) -> str | None:
+        """Why the instance must not be stopped after this save, or None to stop it (once
+        ShowNotebook says it runs)."""
         if job.status != "ACTIVE":
             return _("The save ended {status}, so the instance was not stopped.", status=job.status)
         if job.notebook_id != self.identity.notebook_id:
             return _("The save was made from another instance, so this one was not stopped.")
         if job.created_at < iso(self.settings.changes_since):
             return _("The instance restarted after the save began, so it was not stopped again.")
+        # Seen saved long after it was: whatever was done since would be lost.
+        ended = saved_at if saved_at is not None else parse_iso(job.finished_at)
+        if ended is not None and time.time() - ended > LATE_STOP_SECONDS:
+            return _(
+                "The image was saved at {at}, long before this was seen, and work may have "
+                "happened since: the instance was not stopped.",
+                at=iso(ended),
+            )
+        newest = self.store.page(job.notebook_id, 1, 0).jobs
+        if newest and newest[0].id != job.id and newest[0].created_at > job.created_at:
+            return _(
+                "A later save ({label}) started, so the instance was not stopped.",
+                label=newest[0].label,
+            )
         others = [other for other in await self.unfinished() if other.id != job.id]
         if others:
             return _(
                 "Another save ({label}) is in progress, so the instance was not stopped.",
                 label=others[0].label,
             )
-        notebook = await self.client.get_notebook(job.notebook_id)
-        status = str(notebook.get("status", ""))
-        if status != "RUNNING":
-            return _("The instance is {status}, not running, so it was not stopped.", status=status)
         return None
 
     async def _set_stop(

@@ -107,6 +107,8 @@ class LeaseWatch:
         self.store = store
         self._lease: dict[str, Any] | None = None
         self._read_at: float | None = None  # time.time() of the last answer
+        self._asked_at: float | None = None  # time.time() of the last read, answered or not
+        self._generation = 0  # moves on with each extension: a read begun before it is stale
         self._next_read = 0.0  # time.monotonic() from which the lease is read again
         self._error: LastError | None = None
         self._reading: asyncio.Task[None] | None = None
@@ -123,13 +125,13 @@ class LeaseWatch:
         if time.monotonic() >= self._next_read:
             return True
         stop = self._stop_at()
-        if stop is None or self._read_at is None:
+        if stop is None or self._asked_at is None:
             return False
         # Once when the warning time comes, and once the stop time has passed: the console may
         # have moved the stop since the last read.
         warn_at = stop - self.settings.warn_before_stop_minutes * 60
         now = time.time()
-        return (self._read_at < warn_at <= now) or (self._read_at < stop <= now)
+        return (self._asked_at < warn_at <= now) or (self._asked_at < stop <= now)
 
     async def _read(self) -> None:
         # Concurrent requests share one read.
@@ -142,6 +144,8 @@ class LeaseWatch:
         if not info.ready:
             raise NotReady(info.problems)
         assert self.identity.notebook_id is not None
+        generation = self._generation
+        self._asked_at = time.time()
         try:
             lease = await self.client.show_lease(self.identity.notebook_id)
         except UpstreamError as error:
@@ -155,7 +159,8 @@ class LeaseWatch:
                 raise
             log.warning("The auto-stop lease could not be read again: %s", error)
             return
-        self._keep(lease)
+        if generation == self._generation:  # else an extension answered meanwhile: it is newer
+            self._keep(lease)
 
     def _keep(self, lease: dict[str, Any]) -> None:
         self._lease = lease if isinstance(lease, dict) else {}
@@ -168,7 +173,7 @@ class LeaseWatch:
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
     def _enabled(self) -> bool:
-        return bool((self._lease or {}).get("enable")) and (self._number("duration") or 0) > 0
+        return (self._lease or {}).get("enable") is True and (self._number("duration") or 0) > 0
 
     def _stop_at(self) -> float | None:
         """Epoch seconds of the stop, counted from the configured lease time."""
@@ -302,6 +307,8 @@ class LeaseWatch:
                 raise LeaseRefused(error) from None
             raise
         log.info("Auto-stop extended: %s h from now", hours)
+        self._generation += 1
+        self._asked_at = time.time()
         self._keep(lease)
         if not self._enabled():  # an answer without the lease: read it
             self._next_read = 0.0

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from .i18n import _
 from .manifest import MANAGERS
 from .redaction import CREDENTIALS_MARK, TOKEN_MARK, needs_credentials
 
@@ -50,18 +51,25 @@ def pip_install(package: dict[str, Any], work_dir: str) -> PipInstall:
         return PipInstall(name, version, f"{name} @ {reference}")
     local = unquote(urlparse(url).path) if url.startswith("file:") else None
     if source.get("editable"):
-        where = local or url
         return PipInstall(
             name, version, None,
-            reason=f"an editable install of {where}: install it again with pip install -e",
+            reason=_(
+                "an editable install of {path}: install it again with pip install -e",
+                path=local or url,
+            ),
         )  # fmt: skip
+    if source.get("subdirectory"):
+        url += f"#subdirectory={source['subdirectory']}"
     if local is None:
         return PipInstall(name, version, f"{name} @ {url}")
     if _within(local, work_dir):
         return PipInstall(name, version, f"{name} @ {url}", local_file=local)
     return PipInstall(
         name, version, None,
-        reason=f"installed from {local}, outside the work volume: a new instance does not have it",
+        reason=_(
+            "installed from {path}, outside the work volume: a new instance does not have it",
+            path=local,
+        ),
     )  # fmt: skip
 
 
@@ -112,6 +120,11 @@ def index_options(manifest: dict[str, Any], prefixes: list[str]) -> list[str]:
     return []
 
 
+def shell_words(options: list[str]) -> list[str]:
+    """``--index-url URL`` options as shell words, each quoted (a marked URL holds "<")."""
+    return [shlex.quote(word) for option in options for word in option.split(" ", 1)]
+
+
 def credentials_note(urls: list[str]) -> list[str]:
     """A comment for a file whose URLs had credentials: they were removed, and one is needed."""
     if not any(needs_credentials(url) for url in urls):
@@ -148,10 +161,12 @@ def dockerfile(manifest: dict[str, Any], diff: dict[str, Any], label: str, work_
             "USER ma-user",
         ]
     channels = conda_channels(manifest)
-    channel_options = "".join(f" -c {channel}" for channel in channels)
+    channel_options = "".join(f" -c {shlex.quote(channel)}" for channel in channels)
     for prefix, pairs in installs_of(diff, "conda").items():
-        conda_pins = " ".join(f"{name}={version}" for name, version in pairs)
-        lines.append(f"RUN conda install --yes --prefix {prefix}{channel_options} {conda_pins}")
+        conda_pins = " ".join(shlex.quote(f"{name}={version}") for name, version in pairs)
+        lines.append(
+            f"RUN conda install --yes --prefix {shlex.quote(prefix)}{channel_options} {conda_pins}"
+        )
     options = index_options(manifest, list(pip_installs(manifest, diff, work_dir)))
     lines[2:2] = credentials_note([*channels, *options])
     for prefix, installs in pip_installs(manifest, diff, work_dir).items():
@@ -162,8 +177,9 @@ def dockerfile(manifest: dict[str, Any], diff: dict[str, Any], label: str, work_
             if item.requirement and not item.local_file
         ]
         if pins:
+            python = shlex.quote(_python_of(manifest, prefix))
             command = " ".join(
-                [f"{_python_of(manifest, prefix)} -m pip install --no-cache-dir", *options, *pins]
+                [f"{python} -m pip install --no-cache-dir", *shell_words(options), *pins]
             )
             lines.append(f"RUN {command}")
         lines += [

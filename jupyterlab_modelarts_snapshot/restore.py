@@ -14,8 +14,10 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from .i18n import _
 from .models import NotRestorable
-from .rebuild import conda_channels, index_options, installs_of, pip_installs
+from .rebuild import conda_channels, index_options, installs_of, pip_installs, shell_words
+from .redaction import needs_credentials
 
 SCRIPT_NAME = "restore.sh"
 
@@ -51,26 +53,35 @@ class RestorePlan:
     not_restorable: list[NotRestorable] = field(default_factory=list)
 
 
+def _echo(text: str) -> str:
+    return "echo " + shlex.quote(text)
+
+
+def _comment(text: str) -> str:
+    return "# " + " ".join(text.split())  # a path with a newline stays inside the comment
+
+
 def _pip_part(python: str, installs: list[Any], options: list[str]) -> list[str]:
     wanted = [(item.name, item.version, item.requirement) for item in installs if item.requirement]
     if not wanted:
         return []
     quoted = shlex.quote(python)
-    # "--index-url URL" as two words, each quoted (a marked URL holds "<" and ">").
-    index = " ".join(shlex.quote(word) for option in options for word in option.split(" ", 1))
     return [
-        f"# pip, for {python}",
-        "wanted=()",
-        'while IFS= read -r line; do wanted+=("$line"); done < <(',
-        f"  {quoted} - <<'PY'",
+        _comment(f"pip, for {python}"),
+        f"if [ ! -x {quoted} ]; then",
+        "  " + _echo(f"pip: {python} is gone (an environment made since the start): not restored"),
+        "else",
+        "  missing=$(" + quoted + " - <<'PY'",
         _MISSING.format(wanted=wanted).rstrip("\n"),
         "PY",
-        ")",
-        'if [ "${#wanted[@]}" -gt 0 ]; then',
-        f'  echo "pip: installing ${{#wanted[@]}} package(s) for {python}"',
-        f'  {quoted} -m pip install --no-input {index} "${{wanted[@]}}"',
-        "else",
-        f"  echo {shlex.quote(f'pip: nothing to install for {python}')}",
+        "  )",
+        '  if [ -n "$missing" ]; then',
+        '    mapfile -t wanted <<< "$missing"',
+        "    " + _echo(f"pip: installing into {python}:") + ' "${wanted[@]}"',
+        f'    {quoted} -m pip install --no-input {" ".join(shell_words(options))} "${{wanted[@]}}"',
+        "  else",
+        "    " + _echo(f"pip: nothing to install for {python}"),
+        "  fi",
         "fi",
         "",
     ]
@@ -81,17 +92,17 @@ def _conda_part(prefix: str, pairs: list[tuple[str, str]], channels: list[str]) 
     specs = " ".join(shlex.quote(f"{name}={version}") for name, version in pairs)
     channel_options = " ".join(f"-c {shlex.quote(channel)}" for channel in channels)
     return [
-        f"# conda, for {prefix}",
+        _comment(f"conda, for {prefix}"),
         "needed=()",
         f"for spec in {specs}; do",
         f'  ls {quoted}/conda-meta/"${{spec%%=*}}-${{spec#*=}}-"*.json >/dev/null 2>&1 '
         '|| needed+=("$spec")',
         "done",
         'if [ "${#needed[@]}" -gt 0 ]; then',
-        f'  echo "conda: installing ${{#needed[@]}} package(s) into {prefix}"',
+        "  " + _echo(f"conda: installing into {prefix}:") + ' "${needed[@]}"',
         f'  conda install --yes --prefix {quoted} {channel_options} "${{needed[@]}}"',
         "else",
-        f"  echo {shlex.quote(f'conda: nothing to install into {prefix}')}",
+        "  " + _echo(f"conda: nothing to install into {prefix}"),
         "fi",
         "",
     ]
@@ -107,38 +118,50 @@ def restore_plan(
         "#!/usr/bin/env bash",
         "# Reinstalls, in place, the pip and conda packages installed in this ModelArts instance",
         f"# since {since}, after a stop erased them. Written by jupyterlab-modelarts-snapshot",
-        f"# at {written_at}. Run it in a terminal: bash {shlex.quote(path)}",
+        _comment(f"at {written_at}. Run it in a terminal: bash {shlex.quote(path)}"),
         "# It installs only what is missing: a second run changes nothing.",
         "set -euo pipefail",
         "",
     ]
+    # conda first: a conda install can replace what pip put in the same environment.
+    channels = [channel for channel in conda_channels(manifest) if not needs_credentials(channel)]
+    for prefix, pairs in installs_of(diff, "conda").items():
+        lines += _conda_part(prefix, pairs, channels)
+        plan.conda += len(pairs)
     installs = pip_installs(manifest, diff, work_dir)
-    options = index_options(manifest, list(installs))
+    # An index whose credentials were removed is left to pip's own configuration.
+    options = [
+        option
+        for option in index_options(manifest, list(installs))
+        if not needs_credentials(option)
+    ]
     for prefix, items in installs.items():
         python = next(
             (env["python"] for env in manifest.get("python", []) if env["prefix"] == prefix),
             f"{prefix}/bin/python",
         )
-        lines += _pip_part(python, items, options)
-        plan.pip += sum(1 for item in items if item.requirement)
-        plan.not_restorable += [
-            NotRestorable("pip", item.name, item.version, item.reason or "")
-            for item in items
-            if item.requirement is None
-        ]
-    channels = conda_channels(manifest)
-    for prefix, pairs in installs_of(diff, "conda").items():
-        lines += _conda_part(prefix, pairs, channels)
-        plan.conda += len(pairs)
+        restorable = []
+        for item in items:
+            if item.requirement and needs_credentials(item.requirement):
+                reason = _("its URL needs credentials, which were removed from the script")
+                plan.not_restorable.append(NotRestorable("pip", item.name, item.version, reason))
+            elif item.requirement:
+                restorable.append(item)
+            else:
+                plan.not_restorable.append(
+                    NotRestorable("pip", item.name, item.version, item.reason or "")
+                )
+        lines += _pip_part(python, restorable, options)
+        plan.pip += len(restorable)
     apt = installs_of(diff, "apt").get("", [])
     apt_reason = "apt packages need root, which ModelArts does not give: save an image to keep them"
     plan.not_restorable += [
         NotRestorable("apt", name, version, apt_reason) for name, version in apt
     ]
     if plan.not_restorable:
-        lines.append("echo 'Not restored here:'")
+        lines.append(_echo("Not restored here:"))
         lines += [
-            "echo " + shlex.quote(f"  - {item.manager} {item.name} {item.version}: {item.reason}")
+            _echo(f"  - {item.manager} {item.name} {item.version}: {item.reason}")
             for item in plan.not_restorable
         ]
     plan.script = "\n".join(lines) + "\n"

@@ -173,7 +173,8 @@ async def lease_warning_shown(service: SaveService, request: Request) -> Reply:
 
 
 async def write_restore_script(service: SaveService, request: Request) -> Reply:
-    return Reply(200, (await service.write_restore_script(request.json_body())).to_dict())
+    body = request.json_body() if request.body.strip() else {}  # no body: just write it
+    return Reply(200, (await service.write_restore_script(body)).to_dict())
 
 
 JOB = "([^/]+)"

@@ -12,6 +12,8 @@ import dataclasses
 import json
 import logging
 import os
+import shlex
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -223,17 +225,17 @@ class SaveService:
         settings = read_json(self._restore_settings)
         return isinstance(settings, dict) and settings.get("after_each_save") is True
 
-    async def write_restore_script(self, body: Any = None) -> RestoreScript:
+    async def write_restore_script(self, body: Any) -> RestoreScript:
         """Write the restore script to the state directory (on the work volume); with
         ``{"after_each_save": true|false}``, also whether each save writes it again."""
-        body = {} if body is None else body
         unknown = (
             sorted(str(key) for key in body if key != "after_each_save")
             if isinstance(body, dict)
             else ["body"]
         )
         after = body.get("after_each_save") if isinstance(body, dict) else None
-        if unknown or not (after is None or isinstance(after, bool)):
+        given = isinstance(body, dict) and "after_each_save" in body
+        if unknown or (given and not isinstance(after, bool)):
             raise InvalidInput(
                 unknown[0] if unknown else "after_each_save",
                 _(
@@ -255,15 +257,21 @@ class SaveService:
             record["manifest"], record["changes"], self.settings.work_dir, written_at, str(path)
         )
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Replaced, never written through: a link planted at the path is replaced, not followed.
-        temporary = path.with_name(f".{SCRIPT_NAME}.{os.getpid()}.tmp")
-        temporary.write_text(plan.script, encoding="utf-8")
-        temporary.chmod(0o755)
-        os.replace(temporary, path)
+        # A new file (O_EXCL), then renamed over the old one: a link planted at either name is
+        # replaced, never followed.
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{SCRIPT_NAME}.")
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(plan.script)
+                os.fchmod(handle.fileno(), 0o755)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
         log.info("Restore script written to %s", path)
         return RestoreScript(
             path=str(path),
-            command=f"bash {path}",
+            command=f"bash {shlex.quote(str(path))}",
             written_at=written_at,
             pip=plan.pip,
             conda=plan.conda,
@@ -311,8 +319,8 @@ class SaveService:
     async def _restore_script_after_save(self, record: dict[str, Any]) -> None:
         try:
             await asyncio.to_thread(self._write_restore_script, record)
-        except OSError as error:  # a script that cannot be written costs the script, not the save
-            log.warning("The restore script could not be written: %s", error.strerror)
+        except Exception:  # a script that cannot be written costs the script, never the save
+            log.exception("The restore script could not be written after the save")
 
     def _ensure_room(self, record: dict[str, Any] | None) -> None:
         """Refuse the save before create-image when the state directory cannot hold its job

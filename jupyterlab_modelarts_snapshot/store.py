@@ -150,15 +150,18 @@ class JobStore:
         return [job for job in jobs if notebook_id is None or job.notebook_id == notebook_id]
 
     def stops_to_carry_out(self, notebook_id: str) -> list[Job]:
-        """Finished saves of a notebook whose stop is still pending (a server that ended
-        between the image's ACTIVE and the stop left them)."""
+        """Finished saves of a notebook whose stop is still pending, or was sent with no answer
+        (a process that ended between the image's ACTIVE and the stop left them)."""
         self.sync()
         with self._lock:
             jobs = list(self._jobs.values())
         return [
             job
             for job in jobs
-            if job.notebook_id == notebook_id and job.finished and job.stop and job.stop.pending
+            if job.notebook_id == notebook_id
+            and job.finished
+            and job.stop
+            and job.stop.state in ("pending", "stopping")
         ]
 
     def latest_saved(self, notebook_id: str, since: str) -> Job | None:

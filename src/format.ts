@@ -189,6 +189,10 @@ export function stopAfterSaveText(
     case 'pending':
       return trans.__('The instance stops once this image is saved.');
     case 'stopping':
+      return trans.__(
+        'The stop was sent at %1 after saving; waiting for ModelArts to confirm it.',
+        stop.at ? clockTime(stop.at) : ''
+      );
     case 'stopped':
       return trans.__(
         'Stopped after saving, at %1.',

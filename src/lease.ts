@@ -89,8 +89,12 @@ export class LeaseModel implements IDisposable {
 
   /** Read the lease from the server now. */
   async refresh(): Promise<void> {
+    const generation = this._generation;
     try {
-      this._set(await this._api.lease());
+      const lease = await this._api.lease();
+      if (generation === this._generation) {
+        this._set(lease); // else an extension answered meanwhile, and it is newer
+      }
     } catch (error) {
       if (
         error instanceof ServiceKernelFailed ||
@@ -108,6 +112,7 @@ export class LeaseModel implements IDisposable {
   /** The instance stops `hours` from now (RenewLease); a refusal is thrown. */
   async extend(hours: number): Promise<ILease> {
     const lease = await this._api.extend(hours);
+    this._generation += 1;
     this._set(lease);
     return lease;
   }
@@ -171,6 +176,7 @@ export class LeaseModel implements IDisposable {
   private _ticker: ReturnType<typeof setInterval>;
   private _lease: ILease | null = null;
   private _askedAt: string | null = null;
+  private _generation = 0;
   private _warned = new Set<string>();
   private _changed = new Signal<this, void>(this);
   private _warn = new Signal<this, ILeaseWarning>(this);

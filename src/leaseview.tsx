@@ -223,7 +223,10 @@ export function warnBeforeStop(
     shown.set(warning.stop_at, id);
   });
   lease.changed.connect(() => {
-    const stopAt = lease.lease?.enabled ? lease.lease.stop_at : null;
+    if (!lease.lease) {
+      return; // not known for now (the service is away): the warning stays
+    }
+    const stopAt = lease.lease.enabled ? lease.lease.stop_at : null;
     for (const [at, id] of shown) {
       if (at !== stopAt) {
         Notification.dismiss(id);

@@ -210,8 +210,9 @@ async def test_index_and_channel_credentials_are_marked_and_never_written(
     ):
         assert f"  - {channel}" in environment
     assert "      - --index-url https://<credentials>@mirror.example/simple" in environment
-    assert "--index-url https://<credentials>@mirror.example/simple" in texts["Dockerfile"]
-    assert "-c https://conda.example.com/t/<token>/private" in texts["Dockerfile"]
+    # Shell words in the Dockerfile, quoted ("<" would be a redirection).
+    assert "--index-url 'https://<credentials>@mirror.example/simple'" in texts["Dockerfile"]
+    assert "-c 'https://conda.example.com/t/<token>/private'" in texts["Dockerfile"]
 
     answers = [json.dumps(await call(jp_fetch, "GET", "manifest", "now"))]
     for part in ("manifest", "changes"):
