@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -273,3 +274,57 @@ def test_cli_save_with_stop_waits_and_stops(modelarts_env: Emulator, state_dir: 
     job = as_json(result)
     assert job["status"] == "ACTIVE" and job["stop"]["state"] == "stopped"
     assert modelarts_env.count("stop_notebook") == 1
+
+
+def planted_save(state_dir: Path, label: str, created_ago: float, stop: bool) -> str:
+    """A finished save's record, as a process that ended right after its end left it."""
+    from jupyterlab_modelarts_snapshot.emulator import DEMO_NOTEBOOK_ID
+    from jupyterlab_modelarts_snapshot.models import Job, StopAfterSave, iso
+    from jupyterlab_modelarts_snapshot.store import JobStore
+
+    created = time.time() - created_ago
+    job_id = str(uuid.uuid4())
+    name, tag = label.split(":")
+    JobStore(str(state_dir)).save(
+        Job(
+            id=job_id, name=name, namespace="atelier-auto", tag=tag, description="",
+            status="ACTIVE", status_message="", swr_path=None, size_kb=None,
+            created_at=iso(created), updated_at=iso(created + 60),
+            finished_at=iso(created + 60), notebook_id=DEMO_NOTEBOOK_ID,
+            stop=StopAfterSave("pending", iso(created), at=None, reason=None) if stop else None,
+        )
+    )  # fmt: skip
+    return job_id
+
+
+async def stop_decided(jp_fetch: Any, job_id: str) -> dict[str, Any]:
+    code, _ = await call(jp_fetch, "GET", "jobs")  # starts the poller, which looks for stops
+    assert code == 200
+
+    async def decided() -> dict[str, Any] | None:
+        _code, job = await call(jp_fetch, "GET", "jobs", job_id)
+        return job if job["stop"]["state"] != "pending" else None
+
+    return await wait_until_async(decided, 15, what="the stop decided")
+
+
+async def test_a_stop_left_pending_long_ago_is_not_sent(
+    jp_fetch: Any, modelarts_env: Emulator, state_dir: Path
+) -> None:
+    # The process that followed it died right after the image ended, an hour ago.
+    job_id = planted_save(state_dir, "old-env:v1", created_ago=3600, stop=True)
+    job = await stop_decided(jp_fetch, job_id)
+    assert job["stop"]["state"] == "not_stopped"
+    assert "long before this was seen" in job["stop"]["reason"]
+    assert modelarts_env.count("stop_notebook") == 0
+
+
+async def test_a_stop_left_pending_is_not_sent_after_a_later_save(
+    jp_fetch: Any, modelarts_env: Emulator, state_dir: Path
+) -> None:
+    job_id = planted_save(state_dir, "env:v1", created_ago=120, stop=True)
+    planted_save(state_dir, "env:v2", created_ago=30, stop=False)
+    job = await stop_decided(jp_fetch, job_id)
+    assert job["stop"]["state"] == "not_stopped"
+    assert "A later save (env:v2) started" in job["stop"]["reason"]
+    assert modelarts_env.count("stop_notebook") == 0
