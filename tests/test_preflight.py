@@ -250,6 +250,8 @@ async def test_a_size_block_refuses_the_save_unless_forced(
     report = await finished_report(jp_fetch)
     size = check(report, "size")
     assert size["level"] == "block", size
+    # The lighter way back is offered for the pip and conda part.
+    assert "restore script on the work volume" in size["message"]
     code, answer = await call(jp_fetch, "POST", "jobs", body=GOOD)
     assert (code, answer["check"]) == (409, "size")
     assert "force" in answer["message"]
