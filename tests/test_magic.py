@@ -150,3 +150,19 @@ def test_lease_and_save_then_stop_from_a_cell(
     final = next(text for text in cell_texts(kernel, 40) if "stopped after saving" in text)
     assert "[ACTIVE]" in final
     assert modelarts_env.count("stop_notebook") == 1
+
+
+def test_restore_script_from_a_cell(
+    kernel: BlockingKernelClient, modelarts_env: Emulator, state_dir: Path
+) -> None:
+    run(kernel, "%load_ext jupyterlab_modelarts_snapshot")
+    run(
+        kernel,
+        f"%modelarts_snapshot restore-script --ModelArtsSnapshot.state_dir={state_dir} "
+        f"--ModelArtsSnapshot.manifest_dir={state_dir.parent / 'container-manifests'}",
+    )
+    shown = next(text for text in cell_texts(kernel, 30) if text.startswith("Restore script"))
+    script = state_dir / "restore.sh"
+    assert f"Restore script written: {script}" in shown
+    assert f"bash {script}" in shown
+    assert script.read_text().startswith("#!/usr/bin/env bash")

@@ -15,7 +15,7 @@ import pytest
 from test_manifest import make_wheel
 
 from conftest import Emulator
-from helpers import GOOD, call
+from helpers import GOOD, as_json, call, run_cli
 
 SECRET = "SECRETVALUE42"
 
@@ -230,3 +230,23 @@ async def test_index_and_channel_credentials_are_marked_and_never_written(
     written = [path.read_text(errors="replace") for path in files]
     for text in [*texts.values(), *answers, *written, caplog.text]:
         assert SECRET not in text
+
+
+def test_the_cli_writes_the_script_and_turns_after_each_save_on(
+    modelarts_env: Emulator, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    result = run_cli(state, "restore-script")
+    assert result.returncode == 0, result.stderr
+    script = state / "restore.sh"
+    assert f"Restore script written: {script}" in result.stdout
+    assert f"    bash {script}" in result.stdout
+    assert "Written again after each save: no" in result.stdout
+    # A second run of the script itself changes nothing, and says so.
+    ran = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+
+    turned_on = as_json(run_cli(state, "restore-script", "--after-each-save", "on", "--json"))
+    assert turned_on["after_each_save"] is True and turned_on["path"] == str(script)
+    refused = run_cli(state, "restore-script", "--after-each-save", "maybe")
+    assert refused.returncode == 2
