@@ -390,4 +390,39 @@ test.describe('The auto-stop', () => {
     await expect(statusItem(page)).toHaveCount(0);
     expect(await warnings(page)).toEqual([]);
   });
+
+  test('the panel writes the restore script and says how to run it', async ({
+    page,
+    request
+  }) => {
+    const sitePackages = await testEnvSitePackages(request);
+    const installed = install(sitePackages, 'mstest-restore', '1.0');
+    try {
+      await openPanel(page);
+      const section = page
+        .locator('#jp-modelarts-snapshot-panel')
+        .locator('.jp-ModelArtsSnapshot-restore');
+      await section
+        .getByRole('button', { name: 'Write restore script' })
+        .click();
+      const written = section.locator('.jp-ModelArtsSnapshot-restoreWritten');
+      await expect(written).toContainText('Restore script written to');
+      const text = (await written.textContent()) ?? '';
+      const scriptPath = /written to (\S+restore\.sh):/.exec(text)?.[1] ?? '';
+      expect(text).toContain(`bash ${scriptPath}`);
+      // The file is there, and reinstalls the package pip added since the start.
+      expect(fs.readFileSync(scriptPath, 'utf-8')).toContain('mstest-restore');
+      const again = section.getByRole('checkbox', {
+        name: 'Write it again after each save'
+      });
+      await expect(again).not.toBeChecked();
+      // It shows what the server answered, so it changes once the server has it.
+      await again.click();
+      await expect(again).toBeChecked();
+      await again.click();
+      await expect(again).not.toBeChecked();
+    } finally {
+      fs.rmSync(installed, { recursive: true, force: true });
+    }
+  });
 });
