@@ -16,7 +16,6 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 from . import emulator, i18n, installer
@@ -42,6 +41,7 @@ from .models import (
     PreflightReport,
     RestoreScript,
     StopAfterSave,
+    moment,
 )
 from .rebuild import REBUILD_FILES, rebuild_file
 from .rules import validate_save_request
@@ -98,8 +98,7 @@ def _local_time(at: str | None) -> str:
     """An API time (ISO, UTC) as this machine's local time, to the minute."""
     if not at:
         return "?"
-    moment = datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone()
-    return moment.strftime("%Y-%m-%d %H:%M %Z")
+    return moment(at).astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _duration_words(seconds: float) -> str:
@@ -113,9 +112,7 @@ def describe_lease(lease: Lease) -> str:
     """When the auto-stop comes, as the panel says it."""
     if not lease.enabled or not lease.stop_at:
         return tr("This instance has no auto-stop.")
-    stop = datetime.fromisoformat(lease.stop_at.replace("Z", "+00:00"))
-    now = datetime.fromisoformat(lease.server_time.replace("Z", "+00:00"))
-    left = (stop - now).total_seconds()
+    left = (moment(lease.stop_at) - moment(lease.server_time)).total_seconds()
     lines = [
         tr("Stops at {at}, in {left}", at=_local_time(lease.stop_at), left=_duration_words(left))
         if left > 0
@@ -400,11 +397,15 @@ async def _save(args: argparse.Namespace, service: SaveService, out: Output) -> 
     return _ended(job)
 
 
-async def _lease(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+async def lease_for(args: argparse.Namespace, service: SaveService) -> Lease:
+    """What ``lease`` asks (the CLI's and the magic's): extend with --extend, else read."""
     if args.extend is not None:
-        lease = await service.extend_lease({"hours": args.extend})
-    else:
-        lease = await service.lease_status()
+        return await service.extend_lease({"hours": args.extend})
+    return await service.lease_status()
+
+
+async def _lease(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    lease = await lease_for(args, service)
     out.result(lease.to_dict(), describe_lease(lease))
     return EXIT_OK
 
@@ -434,9 +435,15 @@ def describe_restore_script(script: RestoreScript) -> str:
     return "\n".join(lines)
 
 
-async def _restore_script(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+async def restore_script_for(args: argparse.Namespace, service: SaveService) -> RestoreScript:
+    """What ``restore-script`` asks (the CLI's and the magic's): write it, and with
+    --after-each-save, turn writing it after each save on or off."""
     body = {} if args.after_each_save is None else {"after_each_save": args.after_each_save == "on"}
-    script = await service.write_restore_script(body)
+    return await service.write_restore_script(body)
+
+
+async def _restore_script(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    script = await restore_script_for(args, service)
     out.result(script.to_dict(), describe_restore_script(script))
     return EXIT_OK
 

@@ -10,14 +10,13 @@ import dataclasses
 import logging
 import random
 import time
-from datetime import datetime
 
 from .client import ModelArtsClient
 from .config import ModelArtsSnapshot
 from .exceptions import ModelArtsError, UpstreamError
 from .i18n import _
 from .identity import Identity
-from .models import Job, LastError, StopAfterSave, iso, iso_now
+from .models import Job, LastError, StopAfterSave, iso, iso_now, moment
 from .store import JobStore, job_from_image
 
 log = logging.getLogger(__name__)
@@ -38,7 +37,7 @@ def parse_iso(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        return moment(value).timestamp()
     except ValueError:
         return None
 

@@ -27,7 +27,9 @@ from .cli import (
     describe_job,
     describe_lease,
     describe_restore_script,
+    lease_for,
     request_id_line,
+    restore_script_for,
     save_body,
 )
 from .config import load_settings
@@ -102,23 +104,14 @@ class SnapshotMagics(Magics):
     async def _lease(self, args: Any, config_args: list[str], handle: Any) -> None:
         try:
             async with build_service(load_settings(config_args)) as service:
-                if args.extend is not None:
-                    lease = await service.extend_lease({"hours": args.extend})
-                else:
-                    lease = await service.lease_status()
-                handle.update(Pretty(describe_lease(lease)))
+                handle.update(Pretty(describe_lease(await lease_for(args, service))))
         except SnapshotError as error:
             handle.update(Pretty(_error_text(error, lease=True)))
 
     async def _restore_script(self, args: Any, config_args: list[str], handle: Any) -> None:
         try:
             async with build_service(load_settings(config_args)) as service:
-                body = (
-                    {}
-                    if args.after_each_save is None
-                    else {"after_each_save": args.after_each_save == "on"}
-                )
-                script = await service.write_restore_script(body)
+                script = await restore_script_for(args, service)
                 handle.update(Pretty(describe_restore_script(script)))
         except SnapshotError as error:
             handle.update(Pretty(_error_text(error, lease=True)))

@@ -28,6 +28,11 @@ def iso(epoch_seconds: float) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def moment(text: str) -> datetime:
+    """A time as the API gives it (``iso``'s form), back as an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def iso_now() -> str:
     return iso(time.time())
 
@@ -79,10 +84,6 @@ class StopAfterSave:
     requested_at: str
     at: str | None  # when the stop was sent, or given up
     reason: str | None
-
-    @property
-    def pending(self) -> bool:
-        return self.state == "pending"
 
 
 @dataclass

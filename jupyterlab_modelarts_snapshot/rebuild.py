@@ -87,7 +87,7 @@ def _environment(manifest: dict[str, Any], prefix: str) -> dict[str, Any]:
     return next((env for env in manifest.get("python", []) if env["prefix"] == prefix), {})
 
 
-def _python_of(manifest: dict[str, Any], prefix: str) -> str:
+def python_of(manifest: dict[str, Any], prefix: str) -> str:
     return str(_environment(manifest, prefix).get("python") or f"{prefix}/bin/python")
 
 
@@ -177,7 +177,7 @@ def dockerfile(manifest: dict[str, Any], diff: dict[str, Any], label: str, work_
             if item.requirement and not item.local_file
         ]
         if pins:
-            python = shlex.quote(_python_of(manifest, prefix))
+            python = shlex.quote(python_of(manifest, prefix))
             command = " ".join(
                 [f"{python} -m pip install --no-cache-dir", *shell_words(options), *pins]
             )
@@ -204,7 +204,7 @@ def requirements(manifest: dict[str, Any], diff: dict[str, Any], work_dir: str) 
         *options,
     ]
     for prefix, items in installs.items():
-        lines.append(f"# {_python_of(manifest, prefix)}")
+        lines.append(f"# {python_of(manifest, prefix)}")
         lines += [item.requirement for item in items if item.requirement]
         lines += _not_installable(items)
     return "\n".join(lines) + "\n"

@@ -16,7 +16,14 @@ from typing import Any
 
 from .i18n import _
 from .models import NotRestorable
-from .rebuild import conda_channels, index_options, installs_of, pip_installs, shell_words
+from .rebuild import (
+    conda_channels,
+    index_options,
+    installs_of,
+    pip_installs,
+    python_of,
+    shell_words,
+)
 from .redaction import needs_credentials
 
 SCRIPT_NAME = "restore.sh"
@@ -136,10 +143,7 @@ def restore_plan(
         if not needs_credentials(option)
     ]
     for prefix, items in installs.items():
-        python = next(
-            (env["python"] for env in manifest.get("python", []) if env["prefix"] == prefix),
-            f"{prefix}/bin/python",
-        )
+        python = python_of(manifest, prefix)
         restorable = []
         for item in items:
             if item.requirement and needs_credentials(item.requirement):

@@ -4,8 +4,6 @@ warning with what a stop would erase, extending, and a save that stops the insta
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 import uuid
 from datetime import datetime
@@ -40,11 +38,15 @@ def requests_log(emulator: Emulator) -> dict[str, Any]:
 
 @pytest.fixture
 def venv(tmp_path: Path) -> Venv:
-    prefix = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(prefix)], check=True)
-    wheels = tmp_path / "wheels"
-    wheels.mkdir()
-    return Venv(python=prefix / "bin" / "python", prefix=prefix, wheels=wheels)
+    return Venv.create(tmp_path)
+
+
+async def two_packages_since_the_start(jp_fetch: Any, venv: Venv) -> None:
+    """The container's start is recorded first; then two packages are installed."""
+    code, _now = await call(jp_fetch, "GET", "manifest", "now")
+    assert code == 200
+    venv.install("mstest-one", "1.0")
+    venv.install("mstest-two", "1.0")
 
 
 @pytest.fixture
@@ -64,12 +66,7 @@ def jp_server_config(
 async def test_the_countdown_and_the_warning_name_what_a_stop_would_erase(
     jp_fetch: Any, modelarts_env: Emulator, venv: Venv
 ) -> None:
-    # The container's start is recorded first; then two packages are installed.
-    code, _now = await call(jp_fetch, "GET", "manifest", "now")
-    assert code == 200
-    venv.install("mstest-one", "1.0")
-    venv.install("mstest-two", "1.0")
-
+    await two_packages_since_the_start(jp_fetch, venv)
     set_lease(modelarts_env, stops_in_seconds=16 * 60)
     code, lease = await call(jp_fetch, "GET", "lease")
     assert code == 200, lease
@@ -88,10 +85,7 @@ async def test_the_countdown_and_the_warning_name_what_a_stop_would_erase(
 async def test_warning_once_per_stop_time_and_extend(
     jp_fetch: Any, modelarts_env: Emulator, venv: Venv
 ) -> None:
-    code, _now = await call(jp_fetch, "GET", "manifest", "now")
-    assert code == 200
-    venv.install("mstest-one", "1.0")
-    venv.install("mstest-two", "1.0")
+    await two_packages_since_the_start(jp_fetch, venv)
     set_lease(modelarts_env, stops_in_seconds=14 * 60)
 
     code, lease = await call(jp_fetch, "GET", "lease")

@@ -83,6 +83,15 @@ class Venv:
             capture_output=True,
         )
 
+    @classmethod
+    def create(cls, folder: Path) -> Venv:
+        """A new venv in ``folder``/venv, with a folder of wheels beside it."""
+        prefix = folder / "venv"
+        subprocess.run([sys.executable, "-m", "venv", str(prefix)], check=True)
+        wheels = folder / "wheels"
+        wheels.mkdir()
+        return cls(python=prefix / "bin" / "python", prefix=prefix, wheels=wheels)
+
     def install(self, name: str, version: str) -> None:
         """Install by name from a folder of wheels (as from an index: pip records no direct
         URL for it, so the rebuild files pin it)."""
@@ -95,11 +104,7 @@ class Venv:
 
 @pytest.fixture
 def venv(tmp_path: Path) -> Venv:
-    prefix = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(prefix)], check=True)
-    wheels = tmp_path / "wheels"
-    wheels.mkdir()
-    env = Venv(python=prefix / "bin" / "python", prefix=prefix, wheels=wheels)
+    env = Venv.create(tmp_path)
     for name in ("mstest-alpha", "mstest-beta", "mstest-gamma"):
         env.install(name, "1.0")
     return env
