@@ -1,10 +1,13 @@
-"""The official SDK as the emulator's oracle: if ``huaweicloudsdkmodelarts`` cannot tell the
-emulator from ModelArts, neither can a user switching to the real service.
+"""The official SDKs as the emulator's oracle: if ``huaweicloudsdkmodelarts`` and
+``huaweicloudsdkswr`` cannot tell the emulator from ModelArts and SWR, neither can a user
+switching to the real service.
 
 Every call the product makes (CreateImage, ShowImage, ListImage, ShowNotebook, ShowLease,
-RenewLease, StopNotebook) and DeleteImage and StartNotebook go through the SDK's own client, signed by its own signer, with the parameters the product
-sends. Answers must parse into the SDK's response models with no field the models do not know,
-and errors must become SDK exceptions with the right status, code, message and request ID.
+RenewLease, StopNotebook) and DeleteImage and StartNotebook, and SWR's ListRepositoryTags,
+DeleteRepoTag and ListQuotas, go through the SDK's own client, signed by its own signer, with the
+parameters the product sends. Answers must parse into the SDK's response models with no field the
+models do not know, and errors must become SDK exceptions with the right status, code, message
+and request ID.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from huaweicloudsdkmodelarts.v1.model import (
     CreateImageRequest,
     CreateImageResponse,
     DeleteImageRequest,
+    DeleteImageRequestBody,
     DeleteImageResponse,
     ImageCreateReq,
     Lease,
@@ -44,6 +48,16 @@ from huaweicloudsdkmodelarts.v1.model import (
     StartNotebookResponse,
     StopNotebookRequest,
     StopNotebookResponse,
+)
+from huaweicloudsdkswr.v2 import SwrClient
+from huaweicloudsdkswr.v2 import model as swr_model
+from huaweicloudsdkswr.v2.model import (
+    DeleteRepoTagRequest,
+    DeleteRepoTagResponse,
+    ListQuotasRequest,
+    ListQuotasResponse,
+    ListRepositoryTagsRequest,
+    ListRepositoryTagsResponse,
 )
 
 from jupyterlab_modelarts_snapshot.emulator import (
@@ -85,6 +99,27 @@ def raw(modelarts_env: Emulator) -> httpx.Client:
     )
 
 
+@pytest.fixture
+def swr(modelarts_env: Emulator) -> SwrClient:
+    """SWR's SDK client, pointed at the emulator as at ``swr-api.{region}.myhuaweicloud.com``."""
+    credentials = BasicCredentials(DEMO_ACCESS_KEY, DEMO_SECRET_KEY, DEMO_PROJECT_ID)
+    return (
+        SwrClient.new_builder()
+        .with_credentials(credentials)
+        .with_endpoint(modelarts_env.url)
+        .build()
+    )
+
+
+@pytest.fixture
+def raw_swr(modelarts_env: Emulator) -> httpx.Client:
+    return httpx.Client(
+        base_url=f"{modelarts_env.url}/v2/manage",
+        auth=SdkHmacSha256Auth(DEMO_ACCESS_KEY, DEMO_SECRET_KEY),
+        timeout=10,
+    )
+
+
 def product_save(**fields: str) -> CreateImageRequest:
     """CreateImage with what the product sends: name, namespace, tag, description, workspace."""
     body = {"namespace": "atelier-auto", "tag": "v1", "description": "", "workspace_id": "0"}
@@ -92,24 +127,26 @@ def product_save(**fields: str) -> CreateImageRequest:
     return CreateImageRequest(id=DEMO_NOTEBOOK_ID, body=ImageCreateReq(**body))
 
 
-def assert_fits_model(data: Any, type_name: str, where: str = "answer") -> None:
+def assert_fits_model(
+    data: Any, type_name: str, where: str = "answer", models: Any = sdk_model
+) -> None:
     """Every field of ``data`` is one the SDK's model declares, with the declared type."""
     if type_name.startswith("list["):
         assert isinstance(data, list), where
         for index, item in enumerate(data):
-            assert_fits_model(item, type_name[5:-1], f"{where}[{index}]")
+            assert_fits_model(item, type_name[5:-1], f"{where}[{index}]", models)
         return
     simple = {"str": str, "int": int, "bool": bool, "float": (int, float), "object": object}
     if type_name in simple:
         assert data is None or isinstance(data, simple[type_name]), f"{where}: {data!r}"
         assert not (type_name == "int" and isinstance(data, bool)), where
         return
-    model = getattr(sdk_model, type_name)
+    model = getattr(models, type_name)
     assert isinstance(data, dict), f"{where} should be a {type_name} object"
     by_wire_name = {wire: attr for attr, wire in model.attribute_map.items()}
     for key, value in data.items():
         assert key in by_wire_name, f"{where}.{key} is not a field of the SDK's {type_name}"
-        assert_fits_model(value, model.openapi_types[by_wire_name[key]], f"{where}.{key}")
+        assert_fits_model(value, model.openapi_types[by_wire_name[key]], f"{where}.{key}", models)
 
 
 def assert_sdk_error(
@@ -592,3 +629,372 @@ def test_the_lease_control_route_sets_the_stop_time_and_refuses_unknown_fields(
         assert refused.status_code == 400, bad
         assert refused.json()["message"], bad
     assert sdk.show_lease(ShowLeaseRequest(id=DEMO_NOTEBOOK_ID)).enable is False
+
+
+# -- images after a save, DeleteImage's force forms, SWR -------------------------------------------
+def seed_images(modelarts_env: Emulator, images: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    response = modelarts_env.http.post("/_emulator/images", json=images)
+    assert response.status_code == 201, response.text
+    seeded: list[dict[str, Any]] = response.json()
+    return seeded
+
+
+def tag_names(swr: SwrClient, namespace: str, repository: str, **query: Any) -> list[str]:
+    request = ListRepositoryTagsRequest(namespace=namespace, repository=repository, **query)
+    # An empty list comes out of the SDK as None.
+    return [tag.tag for tag in swr.list_repository_tags(request).body or []]
+
+
+def log_since(modelarts_env: Emulator, start: int) -> list[dict[str, Any]]:
+    log: list[dict[str, Any]] = requests_seen(modelarts_env)["log"][start:]
+    return log
+
+
+def assert_swr_error(error: pytest.ExceptionInfo[Any], status: int, code: str) -> None:
+    """SWR's errors (errorCode, errorMessage) as its SDK gives them: the SDK reads neither name,
+    so the exception's code is the HTTP status and its message the whole body."""
+    assert error.value.status_code == status
+    assert error.value.error_code == str(status)
+    assert f'"errorCode": "{code}"' in error.value.error_msg, error.value.error_msg
+    assert REQUEST_ID.match(error.value.request_id or ""), error.value.request_id
+
+
+def test_delete_image_keeps_the_swr_tag_unless_forced_in_either_form(
+    sdk: ModelArtsClient, swr: SwrClient, raw: httpx.Client, modelarts_env: Emulator
+) -> None:
+    plain, by_body, by_query, ignored = seed_images(
+        modelarts_env,
+        [{"name": "keep-env", "namespace": "atelier-auto", "tag": f"v{n}"} for n in range(4)],
+    )
+    assert tag_names(swr, "atelier-auto", "keep-env") == ["v3", "v2", "v1", "v0"]
+
+    start = len(requests_seen(modelarts_env)["log"])
+    deleted = sdk.delete_image(DeleteImageRequest(id=plain["id"]))
+    assert isinstance(deleted, DeleteImageResponse) and deleted.status == "DELETED"
+    # One DeleteImage and no SWR call: the registration goes, the tag and its storage stay.
+    assert [(e["route"], e["force"]) for e in log_since(modelarts_env, start)] == [
+        ("delete_image", None)
+    ]
+    assert "v0" in tag_names(swr, "atelier-auto", "keep-env")
+
+    forced = sdk.delete_image(
+        DeleteImageRequest(id=by_body["id"], body=DeleteImageRequestBody(is_force=True))
+    )
+    assert forced.id == by_body["id"]
+    answer = raw.delete(f"/images/{by_query['id']}", params={"force": "true"})
+    assert answer.status_code == 200, answer.text
+    assert_fits_model(answer.json(), "DeleteImageResponse")
+    assert tag_names(swr, "atelier-auto", "keep-env") == ["v3", "v0"]
+    deletes = [e for e in log_since(modelarts_env, start) if e["route"] == "delete_image"]
+    assert [(e["image_id"], e["force"]) for e in deletes] == [
+        (plain["id"], None), (by_body["id"], "body"), (by_query["id"], "query"),
+    ]  # fmt: skip
+    for image in (plain, by_body, by_query):
+        with pytest.raises(ClientRequestException) as gone:
+            sdk.show_image(ShowImageRequest(id=image["id"]))
+        assert_sdk_error(gone, 400, "ModelArts.6404")
+
+    # A force form the service would not honour (the two sources disagree): the tag stays.
+    modelarts_env.configure(delete_force_forms=["query"])
+    sdk.delete_image(DeleteImageRequest(id=ignored["id"], body=DeleteImageRequestBody(True)))
+    assert tag_names(swr, "atelier-auto", "keep-env") == ["v3", "v0"]
+    last_delete = [e for e in log_since(modelarts_env, start) if e["route"] == "delete_image"][-1]
+    assert last_delete["force"] == "body"  # sent, though not honoured
+
+
+def test_delete_image_refuses_a_bad_force_and_built_in_images(
+    sdk: ModelArtsClient, swr: SwrClient, raw: httpx.Client, modelarts_env: Emulator
+) -> None:
+    image = modelarts_env.seed_image(name="bad-force-env", namespace="atelier-auto", tag="v1")
+    for params, body in (
+        ({"force": "yes"}, None),
+        ({}, {"is_force": "yes"}),
+        ({}, {"force": True}),
+        ({}, [True]),
+        ({}, "not json"),
+    ):
+        content = body if isinstance(body, str) else None
+        refused = raw.request(
+            "DELETE", f"/images/{image['id']}", params=params, content=content,
+            json=None if content else body,
+        )  # fmt: skip
+        assert refused.status_code == 400, (params, body)
+        assert refused.json()["error_code"] == "ModelArts.6400", refused.text
+    assert sdk.show_image(ShowImageRequest(id=image["id"])).status == "ACTIVE"
+    assert tag_names(swr, "atelier-auto", "bad-force-env") == ["v1"]
+    # force=false in the query and false in the body are plain deletes.
+    answer = raw.request(
+        "DELETE", f"/images/{image['id']}", params={"force": "False"}, json={"is_force": False}
+    )
+    assert answer.status_code == 200, answer.text
+    assert requests_seen(modelarts_env)["log"][-1]["force"] is None
+    assert tag_names(swr, "atelier-auto", "bad-force-env") == ["v1"]
+
+    built_in = sdk.list_image(ListImageRequest()).data[0]
+    with pytest.raises(ClientRequestException) as refused_built_in:
+        sdk.delete_image(
+            DeleteImageRequest(id=built_in.id, body=DeleteImageRequestBody(is_force=True))
+        )
+    assert_sdk_error(refused_built_in, 400, "ModelArts.6407", "built in")
+
+
+def test_swr_tags_parse_into_the_swr_sdk_models_and_page(
+    swr: SwrClient, raw_swr: httpx.Client, modelarts_env: Emulator
+) -> None:
+    base = now_ms() - 3_600_000
+    # A repository name with a '/', which SWR's paths carry as '$'.
+    seed_images(modelarts_env, [
+        {"name": "team/env", "namespace": "atelier-auto", "tag": f"t{n:02d}",
+         "create_at": base + n * 60_000}
+        for n in range(30)
+    ])  # fmt: skip
+    listed = swr.list_repository_tags(
+        ListRepositoryTagsRequest(namespace="atelier-auto", repository="team$env")
+    )
+    assert isinstance(listed, ListRepositoryTagsResponse)
+    assert [tag.tag for tag in listed.body] == [f"t{n:02d}" for n in range(29, -1, -1)]
+    assert listed.content_range == "0-30/30"
+    newest = listed.body[0]
+    assert newest.path == "swr.cn-north-4.myhuaweicloud.com/atelier-auto/team/env:t29"
+    assert newest.internal_path.endswith("/atelier-auto/team/env:t29")
+    assert newest.digest.startswith("sha256:") and newest.size > 0 and newest.schema == 2
+    assert newest.updated.endswith("Z") and newest.deleted is None and not newest.is_trusted
+    assert len({tag.id for tag in listed.body}) == 30
+    assert {tag.repo_id for tag in listed.body} == {newest.repo_id}
+    answer = raw_swr.get("/namespaces/atelier-auto/repos/team$env/tags")
+    assert answer.status_code == 200
+    assert_fits_model(answer.json(), "list[ShowReposTagResp]", models=swr_model)
+
+    pages = [
+        swr.list_repository_tags(
+            ListRepositoryTagsRequest(
+                namespace="atelier-auto", repository="team$env", limit=str(7),
+                offset=str(offset), order_column="updated_at", order_type="asc",
+            )
+        )
+        for offset in range(0, 30, 7)
+    ]  # fmt: skip
+    assert [page.content_range for page in pages] == [
+        "0-7/30", "7-7/30", "14-7/30", "21-7/30", "28-2/30",
+    ]  # fmt: skip
+    assert [tag.tag for page in pages for tag in page.body] == [f"t{n:02d}" for n in range(30)]
+    assert tag_names(swr, "atelier-auto", "team$env", limit="3", offset="0") == [
+        "t29", "t28", "t27",
+    ]  # fmt: skip
+    # The default page is 100 once paging is asked for; the tag filter; the filter form.
+    assert len(tag_names(swr, "atelier-auto", "team$env", offset="0")) == 30
+    assert tag_names(swr, "atelier-auto", "team$env", tag="t1") == [
+        f"t{n}" for n in range(19, 9, -1)
+    ]
+    assert tag_names(
+        swr, "atelier-auto", "team$env",
+        filter="offset::0|limit::2|order_column::tag|order_type::asc",
+    ) == ["t00", "t01"]  # fmt: skip
+
+    with pytest.raises(ClientRequestException) as too_many:
+        tag_names(swr, "atelier-auto", "team$env", limit="1001", offset="0")
+    assert_swr_error(too_many, 400, "SVCSTG.SWR.4000056")
+    with pytest.raises(ClientRequestException) as bad_order:
+        tag_names(swr, "atelier-auto", "team$env", order_column="size", order_type="asc")
+    assert_swr_error(bad_order, 400, "SVCSTG.SWR.4000014")
+    with pytest.raises(ClientRequestException) as no_namespace:
+        tag_names(swr, "nobody", "team$env")
+    assert_swr_error(no_namespace, 404, "SVCSTG.SWR.4040058")
+    with pytest.raises(ClientRequestException) as no_repository:
+        tag_names(swr, "atelier-auto", "team")
+    assert_swr_error(no_repository, 404, "SVCSTG.SWR.4040010")
+    # Built-in images are in the platform's organization, not the user's.
+    with pytest.raises(ClientRequestException):
+        tag_names(swr, "atelier", "pytorch1.8-cuda10.2-cudnn7-ubuntu18.04")
+
+    unsigned = httpx.get(
+        f"{modelarts_env.url}/v2/manage/namespaces/atelier-auto/repos/team$env/tags"
+    )
+    assert unsigned.status_code == 401 and unsigned.json()["error_code"] == "APIGW.0301"
+    quotas = swr.list_quotas(ListQuotasRequest())
+    assert isinstance(quotas, ListQuotasResponse)
+    assert [(q.quota_key, q.used, q.quota_limit) for q in quotas.quotas] == [("namespace", 1, 15)]
+    assert_fits_model(
+        raw_swr.get(f"/projects/{DEMO_PROJECT_ID}/quotas").json(), "ListQuotasResponse",
+        models=swr_model,
+    )  # fmt: skip
+    assert raw_swr.get("/projects/another-project/quotas").status_code == 403
+
+
+def test_delete_repo_tag_removes_the_tag_and_leaves_modelarts_alone(
+    sdk: ModelArtsClient, swr: SwrClient, raw_swr: httpx.Client, modelarts_env: Emulator
+) -> None:
+    first, _ = seed_images(modelarts_env, [
+        {"name": "team/env", "namespace": "atelier-auto", "tag": "v1"},
+        {"name": "team/env", "namespace": "atelier-auto", "tag": "v2"},
+    ])  # fmt: skip
+    start = len(requests_seen(modelarts_env)["log"])
+    deleted = swr.delete_repo_tag(
+        DeleteRepoTagRequest(namespace="atelier-auto", repository="team$env", tag="v1")
+    )
+    assert isinstance(deleted, DeleteRepoTagResponse) and deleted.status_code == 204
+    assert tag_names(swr, "atelier-auto", "team$env") == ["v2"]
+    # The ModelArts registration stays: its image is gone from SWR only.
+    assert sdk.show_image(ShowImageRequest(id=first["id"])).status == "ACTIVE"
+    with pytest.raises(ClientRequestException) as again:
+        swr.delete_repo_tag(
+            DeleteRepoTagRequest(namespace="atelier-auto", repository="team$env", tag="v1")
+        )
+    assert_swr_error(again, 404, "SVCSTG.SWR.4040048")
+    answer = raw_swr.delete("/namespaces/atelier-auto/repos/team$env/tags/v2")
+    assert (answer.status_code, answer.content) == (204, b"")
+    assert tag_names(swr, "atelier-auto", "team$env") == []
+    missing = raw_swr.delete("/namespaces/atelier-auto/repos/nothing/tags/v1")
+    assert missing.status_code == 404
+    assert missing.json()["errorCode"] == "SVCSTG.SWR.4040010" and missing.json()["errorMessage"]
+
+    log = log_since(modelarts_env, start)
+    assert [
+        (e["route"], e.get("repository"), e.get("tag")) for e in log if "swr" in e["route"]
+    ] == [
+        ("swr_delete_tag", "team/env", "v1"),
+        ("swr_list_tags", "team/env", None),
+        ("swr_delete_tag", "team/env", "v1"),
+        ("swr_delete_tag", "team/env", "v2"),
+        ("swr_list_tags", "team/env", None),
+        ("swr_delete_tag", "nothing", "v1"),
+    ]
+    counts = modelarts_env.counts()
+    assert (counts["swr_delete_tag"], counts["swr_list_tags"]) == (4, 2)
+
+
+def test_a_saves_tag_is_in_swr_once_the_save_is_active(
+    sdk: ModelArtsClient, swr: SwrClient, modelarts_env: Emulator
+) -> None:
+    created = sdk.create_image(product_save(name="pushed-env"))
+    assert tag_names(swr, "atelier-auto", "pushed-env") == []  # still being pushed
+    wait_for_status(sdk, created.id, "ACTIVE")
+    (tag,) = swr.list_repository_tags(
+        ListRepositoryTagsRequest(namespace="atelier-auto", repository="pushed-env")
+    ).body
+    assert tag.tag == "v1" and tag.path == created.swr_path
+    assert tag.size == sdk.show_image(ShowImageRequest(id=created.id)).size * 1024  # KB, bytes
+
+    modelarts_env.configure(fail_next_save="Pushing failed.")
+    failed = sdk.create_image(product_save(name="failed-env"))
+    wait_for_status(sdk, failed.id, "CREATE_FAILED")
+    assert tag_names(swr, "atelier-auto", "failed-env") == []
+
+
+def test_list_image_pages_over_a_thousand_seeded_images_give_each_once(
+    sdk: ModelArtsClient, raw: httpx.Client, modelarts_env: Emulator
+) -> None:
+    base = now_ms() - 86_400_000
+    started = time.monotonic()
+    response = modelarts_env.http.post("/_emulator/images", json={"images": [
+        {"name": f"bulk-{n % 7}", "namespace": "atelier-auto", "tag": f"t{n}",
+         "create_at": base + n * 1000, "status": "CREATING" if n % 10 == 0 else "ACTIVE"}
+        for n in range(1000)
+    ]})  # fmt: skip
+    assert response.status_code == 201
+    seeded = response.json()["images"]
+    assert len(seeded) == 1000 and {image["origin"] for image in seeded} == {"CUSTOMIZE"}
+
+    seen: list[str] = []
+    for offset in range(0, 1000, 200):
+        page = sdk.list_image(ListImageRequest(type="DEDICATED", limit=200, offset=offset))
+        assert (page.total, page.size, page.current, page.pages) == (
+            1000,
+            200,
+            offset // 200 + 1,
+            5,
+        )
+        seen += [image.id for image in page.data]
+    assert sorted(seen) == sorted(image["id"] for image in seeded)  # each once
+    assert seen == [image["id"] for image in reversed(seeded)]  # newest first
+    # Another page size and order, with update_at: each once again.
+    ascending: list[str] = []
+    for offset in range(0, 1000, 333):
+        page = sdk.list_image(
+            ListImageRequest(type="DEDICATED", limit=333, offset=offset, sort_key="update_at",
+                             sort_dir="ASC")
+        )  # fmt: skip
+        ascending += [image.id for image in page.data]
+    assert ascending == [image["id"] for image in seeded]
+    assert time.monotonic() - started < 15, "1,000 images must not slow ListImage down"
+
+    fuzzy = sdk.list_image(
+        ListImageRequest(type="DEDICATED", name="bulk-3", namespace="atelier-auto")
+    )
+    assert fuzzy.total == len(range(3, 1000, 7))
+    answer = raw.get("/images", params={"type": "DEDICATED", "limit": 3, "offset": 990})
+    assert_fits_model(answer.json(), "ListImageResponse")
+    assert [image["origin"] for image in answer.json()["data"]] == ["CUSTOMIZE"] * 3
+    statuses = {image.status for image in sdk.list_image(
+        ListImageRequest(type="DEDICATED", limit=10, offset=0, sort_key="create_at", sort_dir="ASC")
+    ).data}  # fmt: skip
+    assert statuses == {"CREATING", "ACTIVE"}  # a seeded status stays as given
+
+
+def test_seeding_one_or_many_images_and_what_is_refused(
+    sdk: ModelArtsClient, modelarts_env: Emulator
+) -> None:
+    one = modelarts_env.seed_image(
+        name="one-env", namespace="atelier-auto", tag="v1", origin="IMAGE_SAVE",
+        description="Saved from notebook-demo", create_at=1_700_000_000_000,
+    )  # fmt: skip
+    assert (one["origin"], one["description"]) == ("IMAGE_SAVE", "Saved from notebook-demo")
+    assert one["create_at"] == one["update_at"] == 1_700_000_000_000
+    walking = modelarts_env.seed_image(
+        name="walk-env", namespace="atelier-auto", status="INIT", progress=True
+    )
+    assert walking["tag"] == "latest" and walking["type"] == "DEDICATED"
+    wait_for_status(sdk, walking["id"], "ACTIVE")
+
+    before = sdk.list_image(ListImageRequest(type="DEDICATED")).total
+    for bad in (
+        [{"name": "ok-env", "namespace": "atelier-auto"}, {"name": "no-namespace"}],
+        {"images": [{"name": "ok-env", "namespace": "atelier-auto", "create_at": "yesterday"}]},
+        [{"name": "ok-env", "namespace": "atelier-auto", "progress": "yes"}],
+        {"name": "only-a-name"},
+        [7],
+    ):
+        refused = modelarts_env.http.post("/_emulator/images", json=bad)
+        assert refused.status_code == 400, bad
+        assert refused.json()["message"], bad
+    assert sdk.list_image(ListImageRequest(type="DEDICATED")).total == before  # none seeded
+
+
+def test_show_notebook_image_moves_to_the_save_once_it_is_active(
+    sdk: ModelArtsClient, raw: httpx.Client, modelarts_env: Emulator
+) -> None:
+    running = sdk.show_notebook(ShowNotebookRequest(id=DEMO_NOTEBOOK_ID)).image
+    created = sdk.create_image(product_save(name="next-start-env"))
+    creating = wait_for_status(sdk, created.id, "CREATING")
+    assert creating.status == "CREATING"
+    assert sdk.show_notebook(ShowNotebookRequest(id=DEMO_NOTEBOOK_ID)).image.id == running.id
+    wait_for_status(sdk, created.id, "ACTIVE")
+
+    moved = sdk.show_notebook(ShowNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert moved.status == "RUNNING"
+    assert (moved.image.id, moved.image.name, moved.image.swr_path, moved.image.type) == (
+        created.id, "next-start-env", created.swr_path, "DEDICATED",
+    )  # fmt: skip
+    assert_fits_model(raw.get(f"/notebooks/{DEMO_NOTEBOOK_ID}").json(), "ShowNotebookResponse")
+    # A failed save, or a deleted one, leaves it on the last image saved.
+    modelarts_env.configure(fail_next_save="Committing the container failed.")
+    failed = sdk.create_image(product_save(name="failed-env"))
+    wait_for_status(sdk, failed.id, "CREATE_FAILED")
+    deleted = sdk.create_image(product_save(name="deleted-env"))
+    sdk.delete_image(DeleteImageRequest(id=deleted.id))
+    shown = sdk.show_notebook(ShowNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert (shown.status, shown.image.id) == ("RUNNING", created.id)
+
+
+def test_show_notebook_image_stays_when_repointing_is_off(
+    sdk: ModelArtsClient, modelarts_env: Emulator
+) -> None:
+    assert modelarts_env.configure()["repoint_after_save"] is True
+    modelarts_env.configure(repoint_after_save=False)
+    running = sdk.show_notebook(ShowNotebookRequest(id=DEMO_NOTEBOOK_ID)).image
+    created = sdk.create_image(product_save(name="unconfirmed-env"))
+    wait_for_status(sdk, created.id, "ACTIVE")
+    shown = sdk.show_notebook(ShowNotebookRequest(id=DEMO_NOTEBOOK_ID))
+    assert (shown.status, shown.image.id) == ("RUNNING", running.id)
+    for bad in ({"repoint_after_save": "no"}, {"delete_force_forms": ["header"]}):
+        assert modelarts_env.http.post("/_emulator/config", json=bad).status_code == 400

@@ -7,17 +7,21 @@ must make a test fail.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 DEMO_PROJECT_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 DEMO_NOTEBOOK_ID = "6b0f3c5e-1d2a-4c8b-9e7f-0a1b2c3d4e5f"
 DEMO_USER_ID = "5c8f2a9e1b3d4f6a7c9e0b1d2f3a4c5e"
+DEMO_DOMAIN_ID = "9e2d7c4b1a0f4e3d8c7b6a5f4e3d2c1b"  # the account SWR names in its answers
 DEMO_ACCESS_KEY = "EMULATORACCESSKEY0001"
 DEMO_SECRET_KEY = "emulator-secret-key-0001"  # noqa: S105 - a public demo key for the emulator only
 DEMO_USER = "demo"
@@ -35,6 +39,21 @@ WORKSPACE_ID = re.compile(r"0|[0-9a-z]{32}")  # ListImage: "0 or 32 of 0-9 and a
 DESCRIPTION_MAX = 512
 IMAGE_TYPES = ("BUILD_IN", "DEDICATED")
 SORT_KEYS = ("create_at", "update_at", "name", "namespace", "tag", "size", "status")
+# Statuses a save walks through (computed from time); other statuses stay as stored.
+SAVING_STATUSES = ("INIT", "CREATING")
+# What ShowNotebook's ``image`` holds: the image the instance runs, or starts from next.
+NOTEBOOK_IMAGE_FIELDS = ("id", "name", "swr_path", "type", "arch", "description")
+# DeleteImage's two ways to delete the SWR content too: the API reference's query
+# ``force=true`` and the SDK's body ``{"is_force": true}``.
+FORCE_FORMS = ("query", "body")
+
+# SWR (ListRepositoryTags, DeleteRepoTag, quotas), as its API reference and the SDK's models
+# (huaweicloudsdkswr ShowReposTagResp, ShowQuota) give them.
+SWR_LIMIT_DEFAULT, SWR_LIMIT_MAX = 100, 1000
+SWR_ORDER_COLUMNS = ("updated_at", "tag")
+SWR_NAMESPACE_QUOTA = 15
+# Tags of an image whose save has not ended, or failed, are not in SWR.
+SWR_HIDDEN_STATUSES = ("INIT", "CREATING", "CREATE_FAILED", "ERROR")
 
 # The auto-stop lease (SDK Lease, LeaseReq): RenewLease takes 1 to 72 hours, in ms, from now.
 HOUR_MS = 3_600_000
@@ -62,6 +81,22 @@ class ServiceError(Exception):
         self.status = status
         self.error_code = error_code
         self.error_msg = error_msg
+
+    def body(self) -> dict[str, Any]:
+        return {"error_code": self.error_code, "error_msg": self.error_msg}
+
+
+class SwrError(ServiceError):
+    """An answer SWR gives as an error: ``errorCode``, ``errorMessage`` and ``detail``, as its
+    API reference shows them (the official SDK reads neither name, so an SDK exception from
+    SWR carries the HTTP status as its code and this body as its message)."""
+
+    def body(self) -> dict[str, Any]:
+        return {"errorCode": self.error_code, "errorMessage": self.error_msg, "detail": ""}
+
+
+def swr_invalid(message: str) -> SwrError:
+    return SwrError(400, "SVCSTG.SWR.4000014", f"Invalid API parameters: {message}")
 
 
 def invalid(message: str) -> ServiceError:
@@ -95,6 +130,11 @@ class Fault:
 
 def _ms(seconds: float) -> int:
     return int(seconds * 1000)
+
+
+def _utc(ms: int) -> str:
+    """A time as SWR writes it: UTC, to the second, with a ``Z``."""
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _is_int(value: Any) -> bool:
@@ -137,11 +177,23 @@ class EmulatorState:
     faults: list[Fault] = field(default_factory=list)
     fail_next_save: str | None = None
     counts: Counter[str] = field(default_factory=Counter)
-    # Every ModelArts, IAM and metadata request in order: {"route", "at"} (+ show_image's status).
+    # Every ModelArts, SWR, IAM and metadata request in order: {"route", "at"}, with show_image's
+    # status, delete_image's image_id and force form, and the SWR routes' namespace, repository
+    # (and tag).
     log: list[dict[str, Any]] = field(default_factory=list)
     # What each RenewLease received: duration, type, and whether from the query or the body.
     renewals: list[dict[str, Any]] = field(default_factory=list)
     user_ids: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # As the Terraform provider's docs say: a save that reaches ACTIVE becomes the notebook's
+    # image (ShowNotebook's ``image``), the one its next start runs from. Off: it stays.
+    repoint_after_save: bool = True
+    # Which of DeleteImage's force forms delete the SWR content (both, as the emulator cannot
+    # tell which one the service honours); a form left out is ignored, as an unknown one.
+    delete_force_forms: list[str] = field(default_factory=lambda: list(FORCE_FORMS))
+    # SWR: (namespace, repository) -> {"id", "namespace", "name", "tags": {tag: record}}.
+    swr_repos: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    swr_namespaces: set[str] = field(default_factory=set)
+    _swr_ids: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         if not self.images:
@@ -169,10 +221,12 @@ class EmulatorState:
             "origin": "IMAGE_SAVE", "type": "DEDICATED", "service_type": "DEV",
             "visibility": "PRIVATE", "dev_services": ["NOTEBOOK", "SSH"],
             "resource_categories": ["CPU"], "support_res_categories": ["CPU"],
-            "_created": now, "_notebook": None, "_fail": None,
+            "_created": now, "_notebook": None, "_fail": None, "_static": False,
         }  # fmt: skip
         image.update(fields)
         self.images[str(image["id"])] = image
+        if image["type"] != "BUILD_IN":  # built-in images are in the platform's organization
+            self._swr_push(image)
         return image
 
     def _swr_path(self, namespace: str, name: str, tag: str) -> str:
@@ -194,6 +248,7 @@ class EmulatorState:
             "url": f"https://authoring-modelarts-{self.region}.huaweicloud.com/{notebook_id}/lab",
             "lease": new_lease(),
             "_settles_at": None,  # while STOPPING: when it becomes STOPPED
+            "_saves": [],  # the images CreateImage is making from it, oldest first
         }
 
     def reset(self) -> None:
@@ -212,7 +267,7 @@ class EmulatorState:
     def image_view(self, image: dict[str, Any]) -> dict[str, Any]:
         """What ModelArts answers about an image now: saves move on with time."""
         view = {key: value for key, value in image.items() if not key.startswith("_")}
-        if image["status"] not in ("INIT", "CREATING"):
+        if image["status"] not in SAVING_STATUSES or image["_static"]:
             return view
         elapsed = time.time() - image["_created"]
         if elapsed < self.init_seconds:
@@ -240,15 +295,46 @@ class EmulatorState:
     def show_image(self, image_id: str) -> dict[str, Any]:
         return self.image_view(self.image(image_id))
 
-    def delete_image(self, image_id: str) -> dict[str, Any]:
+    def delete_image(
+        self, image_id: str, forms: list[str] | tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """DeleteImage: the ModelArts registration only, or with a force form honoured (see
+        ``delete_force_forms``) the image's SWR tag too."""
         view = self.show_image(image_id)
         if view["type"] == "BUILD_IN":
             raise ServiceError(
                 400, "ModelArts.6407", f"Image {image_id} is built in and cannot be deleted."
             )
         del self.images[image_id]
+        if any(form in self.delete_force_forms for form in forms):
+            repo = self.swr_repos.get((view["namespace"], view["name"]))
+            if repo is not None:
+                repo["tags"].pop(view["tag"], None)
         view["status"] = "DELETED"
         return view
+
+    @staticmethod
+    def force_forms(query_force: str | None, body: Any) -> list[str]:
+        """The force forms a DeleteImage carries that ask for the SWR content to go: the query
+        ``force`` (``true``/``false``) and the body ``{"is_force": bool}``."""
+        forms = []
+        if query_force is not None:
+            if query_force.lower() not in ("true", "false"):
+                raise invalid("force must be true or false.")
+            if query_force.lower() == "true":
+                forms.append("query")
+        if body is not None:
+            if not isinstance(body, dict):
+                raise invalid("the body must be a JSON object.")
+            unknown = sorted(str(key) for key in body if key != "is_force")
+            if unknown:
+                raise invalid(f"unknown field {unknown[0]}.")
+            is_force = body.get("is_force")
+            if is_force is not None and not isinstance(is_force, bool):
+                raise invalid("is_force must be true or false.")
+            if is_force:
+                forms.append("body")
+        return forms
 
     def create_image(self, notebook_id: str, body: Any) -> dict[str, Any]:
         notebook = self.show_notebook(notebook_id)
@@ -274,17 +360,54 @@ class EmulatorState:
             workspace_id=request.get("workspace_id", "0"), status="INIT", size=0,
             _notebook=notebook_id, _fail=self.fail_next_save,
         )  # fmt: skip
+        self.notebooks[notebook_id]["_saves"].append(image)
         if request.get("swr_instance_id"):
             image["swr_instance_id"] = request["swr_instance_id"]
         self.fail_next_save = None
         return self.image_view(image)
 
     def seed_image(self, fields: dict[str, Any]) -> dict[str, Any]:
-        """Put an image in place as if another save had made it (a test's control route)."""
+        """Put an image in place as if another save had made it (a test's control route):
+        ``name`` and ``namespace``, and any of the image's fields (``tag``, ``status``,
+        ``create_at`` in ms, ``origin`` (CUSTOMIZE unless given), ``type``, ``description``...).
+        Its status stays as given unless ``progress`` is true: then an INIT or CREATING image
+        walks on to ACTIVE as a save does. Its SWR tag is in place too."""
+        return self.image_view(self._seeded(self._check_seed(fields)))
+
+    def seed_images(self, items: list[Any]) -> list[dict[str, Any]]:
+        """Seed many at once: every item is checked before any is put in place."""
+        checked = []
+        for index, item in enumerate(items):
+            try:
+                checked.append(self._check_seed(item))
+            except ValueError as error:
+                raise ValueError(f"Image {index}: {error}") from None
+        return [self.image_view(self._seeded(given)) for given in checked]
+
+    @staticmethod
+    def _check_seed(fields: Any) -> dict[str, Any]:
+        if not isinstance(fields, dict) or not {"name", "namespace"} <= set(fields):
+            raise ValueError("Give at least name and namespace.")
         given = {key: value for key, value in fields.items() if not key.startswith("_")}
-        name, namespace = str(given.pop("name")), str(given.pop("namespace"))
-        return self.image_view(
-            self._new_image(name, namespace, str(given.pop("tag", "latest")), **given)
+        for key in ("name", "namespace", "tag", "status", "origin", "type", "description"):
+            if key in given and not isinstance(given[key], str):
+                raise ValueError(f"{key} must be a string.")
+        for key in ("create_at", "update_at", "size"):
+            if key in given and not _is_int(given[key]):
+                raise ValueError(f"{key} must be an integer.")
+        if "progress" in given and not isinstance(given["progress"], bool):
+            raise ValueError("progress must be true or false.")
+        return given
+
+    def _seeded(self, given: dict[str, Any]) -> dict[str, Any]:
+        given = dict(given)
+        name, namespace = given.pop("name"), given.pop("namespace")
+        progress = given.pop("progress", False)
+        given.setdefault("origin", "CUSTOMIZE")
+        if "create_at" in given:
+            given.setdefault("update_at", given["create_at"])
+        return self._new_image(
+            name, namespace, given.pop("tag", "latest"), _static=not progress, **given
         )
 
     @staticmethod
@@ -332,21 +455,33 @@ class EmulatorState:
             raise invalid("limit must be positive and offset not negative.")
         workspace = query.get("workspace_id", "0")
         name = query.get("name")
+        namespace, service_type = query.get("namespace"), query.get("service_type")
+        # Filtered on the stored fields, which time does not change; only the page is viewed.
         images = [
-            view
-            for view in map(self.image_view, self.images.values())
-            if view["type"] == image_type
-            and view["workspace_id"] == workspace
-            and (not query.get("namespace") or view["namespace"] == query["namespace"])
-            and (not query.get("service_type") or view["service_type"] == query["service_type"])
-            and (not name or (name in view["name"] if fuzzy == "true" else name == view["name"]))
+            image
+            for image in self.images.values()
+            if image["type"] == image_type
+            and image["workspace_id"] == workspace
+            and (not namespace or image["namespace"] == namespace)
+            and (not service_type or image["service_type"] == service_type)
+            and (not name or (name in image["name"] if fuzzy == "true" else name == image["name"]))
         ]
-        images.sort(key=lambda view: [view[key] for key in sort_keys], reverse=sort_dir == "DESC")
+        # Status, update time and size move while a save runs: those images are viewed.
+        moving = {"status", "update_at", "size"} & set(sort_keys)
+
+        def order(image: dict[str, Any]) -> list[Any]:
+            shown = (
+                self.image_view(image) if moving and image["status"] in SAVING_STATUSES else image
+            )
+            return [shown[key] for key in sort_keys] + [image["id"]]  # the same order each time
+
+        images.sort(key=order, reverse=sort_dir == "DESC")
         # ListImage's items (the SDK's ImageResponse) lack ShowImage's support_res_categories.
         page = [
-            {key: value for key, value in view.items() if key != "support_res_categories"}
-            for view in images[offset : offset + limit]
-        ]
+            {key: value for key, value in self.image_view(image).items()
+             if key != "support_res_categories"}
+            for image in images[offset : offset + limit]
+        ]  # fmt: skip
         return {
             "current": offset // limit + 1,  # pages count from 1
             "data": page,
@@ -354,6 +489,134 @@ class EmulatorState:
             "size": len(page),
             "total": len(images),
         }
+
+    # -- SWR ----------------------------------------------------------------------------------
+    def _swr_push(self, image: dict[str, Any]) -> None:
+        """The image's SWR tag ``namespace/name:tag``, in place once its save has ended."""
+        namespace, repository = str(image["namespace"]), str(image["name"])
+        self.swr_namespaces.add(namespace)
+        repo = self.swr_repos.get((namespace, repository))
+        if repo is None:
+            self._swr_ids["repo"] += 1
+            repo = {"id": self._swr_ids["repo"], "namespace": namespace, "name": repository,
+                    "tags": {}}  # fmt: skip
+            self.swr_repos[(namespace, repository)] = repo
+        self._swr_ids["tag"] += 1
+        config = hashlib.sha256(f"{image['id']}:{self._swr_ids['tag']}".encode()).hexdigest()
+        repo["tags"][str(image["tag"])] = {
+            "id": self._swr_ids["tag"], "image_id": config,
+            "digest": "sha256:" + hashlib.sha256(config.encode()).hexdigest(), "_image": image,
+        }  # fmt: skip
+
+    def _swr_tag_view(self, repo: dict[str, Any], tag: str) -> dict[str, Any] | None:
+        """A tag as ListRepositoryTags gives it (the SDK's ShowReposTagResp); None while the
+        image's save has not ended, or after it failed."""
+        record = repo["tags"][tag]
+        image = self.image_view(record["_image"])
+        if image["status"] in SWR_HIDDEN_STATUSES:
+            return None
+        size = int(image["size"]) * 1024  # ModelArts gives KB, SWR bytes
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                       "size": 1862, "digest": "sha256:" + record["image_id"]},
+            "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                        "size": size, "digest": record["digest"]}],
+        }  # fmt: skip
+        reference = f"{repo['namespace']}/{repo['name']}:{tag}"
+        pushed = _utc(int(image["update_at"]))
+        return {
+            "id": record["id"], "repo_id": repo["id"], "Tag": tag,
+            "image_id": record["image_id"], "manifest": json.dumps(manifest),
+            "digest": record["digest"], "schema": 2,
+            "path": f"swr.{self.region}.myhuaweicloud.com/{reference}",
+            "internal_path": f"10.125.0.198:20202/{reference}", "size": size,
+            "is_trusted": False, "created": pushed, "updated": pushed, "deleted": None,
+            "domain_id": DEMO_DOMAIN_ID, "scanned": False, "tag_type": 0,
+        }  # fmt: skip
+
+    def _swr_repo(self, namespace: str, repository: str) -> dict[str, Any]:
+        if namespace not in self.swr_namespaces:
+            raise SwrError(
+                404, "SVCSTG.SWR.4040058", f"The organization was not found: {namespace}."
+            )
+        repo = self.swr_repos.get((namespace, repository))
+        if repo is None:
+            raise SwrError(
+                404, "SVCSTG.SWR.4040010", f"The image was not found: {namespace}/{repository}."
+            )
+        return repo
+
+    @staticmethod
+    def _swr_query(query: dict[str, str]) -> dict[str, str]:
+        """The query, with ``filter=offset::0|limit::100|order_column::..|order_type::..|tag::..``
+        read into it (the SDK's other way to give them)."""
+        given = {key: value for key, value in query.items() if key != "filter"}
+        for part in filter(None, query.get("filter", "").split("|")):
+            key, separator, value = part.partition("::")
+            if not separator or key not in ("offset", "limit", "order_column", "order_type", "tag"):
+                raise swr_invalid(f"filter has {part!r}.")
+            given[key] = value
+        return given
+
+    def list_repository_tags(
+        self, namespace: str, repository: str, query: dict[str, str]
+    ) -> tuple[list[dict[str, Any]], str]:
+        """ListRepositoryTags: the tags and the ``Content-Range`` (offset-count/total). Without
+        offset and limit, every tag; with either, ``limit`` (100, at most 1,000) from
+        ``offset``. Newest update first unless ``order_column``/``order_type`` say otherwise;
+        ``tag`` keeps the tags whose name contains it."""
+        given = self._swr_query(query)
+        paged = "offset" in given or "limit" in given
+        try:
+            offset = int(given.get("offset", "0"))
+            limit = int(given.get("limit", str(SWR_LIMIT_DEFAULT)))
+        except ValueError:
+            raise swr_invalid("offset and limit must be integers.") from None
+        if offset < 0:
+            raise swr_invalid("offset must be 0 or a positive number.")
+        if paged and not 1 <= limit <= SWR_LIMIT_MAX:
+            raise SwrError(
+                400, "SVCSTG.SWR.4000056", f"Invalid page size: limit is 1 to {SWR_LIMIT_MAX}."
+            )
+        column = given.get("order_column", "updated_at")
+        if column not in SWR_ORDER_COLUMNS:
+            raise swr_invalid(f"order_column must be one of {', '.join(SWR_ORDER_COLUMNS)}.")
+        direction = given.get("order_type", "desc")
+        if direction not in ("desc", "asc"):
+            raise swr_invalid("order_type must be desc or asc.")
+        repo = self._swr_repo(namespace, repository)
+        wanted = given.get("tag")
+        tags = [
+            view
+            for tag in repo["tags"]
+            if not wanted or wanted in tag
+            if (view := self._swr_tag_view(repo, tag)) is not None
+        ]
+        field_name = "updated" if column == "updated_at" else "Tag"
+        tags.sort(key=lambda view: (view[field_name], view["id"]), reverse=direction == "desc")
+        page = tags[offset : offset + limit] if paged else tags[offset:]
+        return page, f"{offset}-{len(page)}/{len(tags)}"
+
+    def delete_repo_tag(self, namespace: str, repository: str, tag: str) -> None:
+        """DeleteRepoTag: the tag goes from SWR; a ModelArts image of it stays registered."""
+        repo = self._swr_repo(namespace, repository)
+        if tag not in repo["tags"] or self._swr_tag_view(repo, tag) is None:
+            raise SwrError(
+                404, "SVCSTG.SWR.4040048",
+                f"The image tag was not found: {namespace}/{repository}:{tag}.",
+            )  # fmt: skip
+        del repo["tags"][tag]
+
+    def swr_quotas(self) -> dict[str, Any]:
+        """SWR's quotas (the SDK's ListQuotasResponse): organizations, 15 an account."""
+        return {
+            "quotas": [
+                {"quota_limit": SWR_NAMESPACE_QUOTA, "quota_key": "namespace", "unit": "",
+                 "used": len(self.swr_namespaces)},
+            ]
+        }  # fmt: skip
 
     # -- notebooks --------------------------------------------------------------------------
     def notebook(self, notebook_id: str) -> dict[str, Any]:
@@ -370,15 +633,29 @@ class EmulatorState:
         notebook = self.notebook(notebook_id)
         notebook["status"], notebook["_settles_at"] = status, None
 
+    def _settle_saves(self, notebook: dict[str, Any]) -> list[dict[str, Any]]:
+        """The notebook's saves still under way. One that has reached ACTIVE becomes the
+        notebook's image (unless ``repoint_after_save`` is off when it is first seen ACTIVE);
+        a failed or deleted one leaves it as it was."""
+        pending: list[dict[str, Any]] = []
+        saves: list[dict[str, Any]] = notebook["_saves"]
+        for image in saves:
+            if id(self.images.get(image["id"])) != id(image):
+                continue  # deleted (or replaced by an overwriting save)
+            view = self.image_view(image)
+            if view["status"] in SAVING_STATUSES:
+                pending.append(image)
+            elif view["status"] == "ACTIVE" and self.repoint_after_save:
+                notebook["image"] = {key: view[key] for key in NOTEBOOK_IMAGE_FIELDS}
+        notebook["_saves"] = pending
+        return pending
+
     def show_notebook(self, notebook_id: str) -> dict[str, Any]:
         stored = self.notebook(notebook_id)
+        saving = self._settle_saves(stored)
         notebook = {key: value for key, value in stored.items() if not key.startswith("_")}
         notebook["lease"] = dict(stored["lease"])
-        saving = any(
-            image["_notebook"] == notebook_id
-            and self.image_view(image)["status"] in ("INIT", "CREATING")
-            for image in self.images.values()
-        )
+        notebook["image"] = dict(stored["image"])
         if saving and notebook["status"] == "RUNNING":
             notebook["status"] = "SNAPSHOTTING"
         return notebook

@@ -1,5 +1,5 @@
-"""The emulator's HTTP answers: the API gateway's checks, each ModelArts call, IAM, the
-metadata service, and the ``/_emulator/`` control routes."""
+"""The emulator's HTTP answers: the API gateway's checks, each ModelArts call, the SWR calls,
+IAM, the metadata service, and the ``/_emulator/`` control routes."""
 
 from __future__ import annotations
 
@@ -26,9 +26,11 @@ from .models import (
     DEMO_NOTEBOOK_ID,
     DEMO_PASSWORD,
     DEMO_USER,
+    FORCE_FORMS,
     EmulatorState,
     Fault,
     ServiceError,
+    SwrError,
     invalid,
 )
 
@@ -69,7 +71,7 @@ class EmulatorHandler(web.RequestHandler):
         self.finish(json.dumps(body))
 
     def send_service_error(self, error: ServiceError) -> None:
-        self.send(error.status, _error(error.error_code, error.error_msg))
+        self.send(error.status, error.body())
 
     def route(self) -> str:
         """The ModelArts call this request is, for counts and faults."""
@@ -115,8 +117,9 @@ class EmulatorHandler(web.RequestHandler):
             raise invalid("the body is not JSON.") from None
 
 
-class ModelArtsHandler(EmulatorHandler):
-    """Checks the caller the way ModelArts' API gateway does before any route runs."""
+class SignedHandler(EmulatorHandler):
+    """Checks the caller the way Huawei Cloud's API gateway does before any route runs: the
+    same for ModelArts and SWR."""
 
     async def prepare(self) -> None:
         await super().prepare()
@@ -127,10 +130,6 @@ class ModelArtsHandler(EmulatorHandler):
             self.send(
                 401, _error("APIGW.0301", f"Incorrect IAM authentication information: {problem}")
             )
-            return
-        project = self.path_args[0] if self.path_args else None
-        if project != self.state.project_id:
-            self.send(403, _error("ModelArts.6407", f"No permission for project {project}."))
 
     def authenticate(self) -> str | None:
         headers = self.request.headers
@@ -187,6 +186,18 @@ class ModelArtsHandler(EmulatorHandler):
         return None
 
 
+class ModelArtsHandler(SignedHandler):
+    """A ModelArts route: signed, and for the project the path names."""
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self._finished:
+            return
+        project = self.path_args[0] if self.path_args else None
+        if project != self.state.project_id:
+            self.send(403, _error("ModelArts.6407", f"No permission for project {project}."))
+
+
 class CreateImageHandler(ModelArtsHandler):
     route_name = "create_image"
 
@@ -219,8 +230,21 @@ class ImageHandler(ModelArtsHandler):
         self.send(200, image)
 
     def delete(self, project_id: str, image_id: str) -> None:
+        """DeleteImage, forced by the query ``force=true`` (the API reference) or the body
+        ``{"is_force": true}`` (the SDK); the log entry says which (``force``: "query",
+        "body", "both" or None)."""
+        entry = self.log_entry if self.log_entry is not None else {}
+        entry.update(image_id=image_id, force=None)
         try:
-            self.send(200, self.state.delete_image(image_id))
+            forms = self.state.force_forms(
+                self.get_query_argument("force", None), self.strict_json_body()
+            )
+        except ServiceError as error:
+            self.send_service_error(error)
+            return
+        entry["force"] = "both" if len(forms) > 1 else next(iter(forms), None)
+        try:
+            self.send(200, self.state.delete_image(image_id, forms))
         except ServiceError as error:
             self.send_service_error(error)
 
@@ -298,6 +322,63 @@ class LeaseHandler(ModelArtsHandler):
             self.send_service_error(error)
 
 
+def _repository(name: str) -> str:
+    """A repository name as SWR's paths carry it: each '/' sent as '$'."""
+    return name.replace("$", "/")
+
+
+class SwrTagsHandler(SignedHandler):
+    """SWR's ListRepositoryTags: ``GET /v2/manage/namespaces/{namespace}/repos/{repository}/tags``
+    with ``limit``, ``offset``, ``order_column``, ``order_type``, ``tag`` or ``filter``; the tags
+    as a JSON list, and ``Content-Range: offset-count/total``."""
+
+    route_name = "swr_list_tags"
+
+    def get(self, namespace: str, repository: str) -> None:
+        query = {key: self.get_query_argument(key) for key in self.request.query_arguments}
+        if self.log_entry is not None:
+            self.log_entry.update(namespace=namespace, repository=_repository(repository))
+        try:
+            tags, content_range = self.state.list_repository_tags(
+                namespace, _repository(repository), query
+            )
+        except ServiceError as error:
+            self.send_service_error(error)
+            return
+        self.send(200, tags, {"Content-Range": content_range})
+
+
+class SwrTagHandler(SignedHandler):
+    """SWR's DeleteRepoTag: ``DELETE /v2/manage/namespaces/{namespace}/repos/{repository}/tags/
+    {tag}``, 204 with no body."""
+
+    route_name = "swr_delete_tag"
+
+    def delete(self, namespace: str, repository: str, tag: str) -> None:
+        if self.log_entry is not None:
+            self.log_entry.update(namespace=namespace, repository=_repository(repository), tag=tag)
+        try:
+            self.state.delete_repo_tag(namespace, _repository(repository), tag)
+        except ServiceError as error:
+            self.send_service_error(error)
+            return
+        self.set_status(204)
+        self.finish()
+
+
+class SwrQuotasHandler(SignedHandler):
+    """SWR's ListQuotas: ``GET /v2/manage/projects/{project_id}/quotas``."""
+
+    route_name = "swr_quotas"
+
+    def get(self, project_id: str) -> None:
+        if project_id != self.state.project_id:
+            message = "You cannot apply for or operate the resources that do not belong to you."
+            self.send_service_error(SwrError(403, "SVCSTG.SWR.4039001", message))
+            return
+        self.send(200, self.state.swr_quotas())
+
+
 class IamTokenHandler(EmulatorHandler):
     route_name = "iam_token"
 
@@ -357,9 +438,10 @@ class MetadataSecurityKeyHandler(EmulatorHandler):
 class RequestCountsHandler(EmulatorHandler):
     """``GET /_emulator/requests``: requests served per route since the last reset, the
     ``X-ModelArts-User-ID`` each route last received with a valid signature (and whether the
-    signature covered it), the requests in order (``log``: route, time, and the status each
-    ShowImage answered) and what each RenewLease received (``renewals``). DELETE clears all
-    but the user IDs."""
+    signature covered it), the requests in order (``log``: route, time, the status each
+    ShowImage answered, each DeleteImage's ``image_id`` and ``force`` form, and each SWR call's
+    ``namespace``, ``repository`` and ``tag``) and what each RenewLease received
+    (``renewals``). DELETE clears all but the user IDs."""
 
     route_name = "_control"
 
@@ -402,16 +484,23 @@ class FaultsHandler(EmulatorHandler):
 
 
 class SeedImageHandler(EmulatorHandler):
-    """``POST /_emulator/images``: put an image in place, as another save would have."""
+    """``POST /_emulator/images``: put an image in place, as another save would have (its SWR
+    tag too). One image object gives its view; a list of them, or ``{"images": [...]}``, seeds
+    them all (or none, if one is wrong) and gives their views the same way."""
 
     route_name = "_control"
 
     def post(self) -> None:
         body = self.json_body()
-        if not isinstance(body, dict) or not {"name", "namespace"} <= set(body):
-            self.send(400, {"message": "Give at least name and namespace."})
-            return
-        self.send(201, self.state.seed_image(body))
+        try:
+            if isinstance(body, list):
+                self.send(201, self.state.seed_images(body))
+            elif isinstance(body, dict) and isinstance(body.get("images"), list):
+                self.send(201, {"images": self.state.seed_images(body["images"])})
+            else:
+                self.send(201, self.state.seed_image(body))
+        except ValueError as error:
+            self.send(400, {"message": str(error)})
 
 
 class LeaseControlHandler(EmulatorHandler):
@@ -441,7 +530,9 @@ class LeaseControlHandler(EmulatorHandler):
 
 class ConfigHandler(EmulatorHandler):
     """``POST /_emulator/config``: timings, duplicate-tag behaviour, a failing next save,
-    notebook status, and ``revoke_credentials`` (temporary keys and tokens stop working)."""
+    notebook status, ``revoke_credentials`` (temporary keys and tokens stop working),
+    ``repoint_after_save`` (whether a save that reaches ACTIVE becomes ShowNotebook's image)
+    and ``delete_force_forms`` (which of DeleteImage's force forms delete the SWR tag)."""
 
     route_name = "_control"
     settable = (
@@ -453,6 +544,8 @@ class ConfigHandler(EmulatorHandler):
         "temp_credentials_ttl",
         "token_ttl",
         "image_size_kb",
+        "repoint_after_save",
+        "delete_force_forms",
     )
 
     def get(self) -> None:
@@ -473,6 +566,14 @@ class ConfigHandler(EmulatorHandler):
                     self.state.add_notebook(notebook_id)
             elif key == "duplicate_tag" and value not in ("reject", "overwrite"):
                 self.send(400, {"message": "duplicate_tag is 'reject' or 'overwrite'."})
+                return
+            elif key == "repoint_after_save" and not isinstance(value, bool):
+                self.send(400, {"message": "repoint_after_save is true or false."})
+                return
+            elif key == "delete_force_forms" and (
+                not isinstance(value, list) or not set(value) <= set(FORCE_FORMS)
+            ):
+                self.send(400, {"message": "delete_force_forms is a list of 'query' and 'body'."})
                 return
             elif key in self.settable:
                 setattr(self.state, key, value)

@@ -1,4 +1,5 @@
-"""The emulator's routes: ModelArts, IAM and the metadata service, then its control routes."""
+"""The emulator's routes: ModelArts, SWR, IAM and the metadata service, then its control
+routes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from .models import EmulatorState
 
 PROJECT = r"/v1/([^/]+)"
 ID = r"([^/]+)"
+# SWR's repositories: a '/' in a repository name is sent as '$'.
+SWR_REPO = rf"/v2/manage/namespaces/{ID}/repos/{ID}"
 
 ROUTES: list[tuple[str, type[responses.EmulatorHandler]]] = [
     (rf"{PROJECT}/notebooks/{ID}/create-image", responses.CreateImageHandler),
@@ -19,6 +22,9 @@ ROUTES: list[tuple[str, type[responses.EmulatorHandler]]] = [
     (rf"{PROJECT}/images", responses.ListImagesHandler),
     (rf"{PROJECT}/images/{ID}", responses.ImageHandler),
     (rf"{PROJECT}/images/{ID}/sync", responses.SyncImageHandler),
+    (rf"{SWR_REPO}/tags", responses.SwrTagsHandler),
+    (rf"{SWR_REPO}/tags/{ID}", responses.SwrTagHandler),
+    (rf"/v2/manage/projects/{ID}/quotas", responses.SwrQuotasHandler),
     (r"/v3/auth/tokens", responses.IamTokenHandler),
     (r"/meta-data/latest/api/token", responses.MetadataTokenHandler),
     (r"/openstack/latest/securitykey", responses.MetadataSecurityKeyHandler),
