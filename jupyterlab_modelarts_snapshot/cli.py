@@ -79,6 +79,8 @@ def describe_job(job: Job) -> str:
         )
         if job.status == "ACTIVE":
             lines.append(tr("  pull:     docker pull {path}", path=job.swr_path))
+    if job.size_check_skipped:
+        lines.append(tr("  size:     not checked: saved without waiting for the size check"))
     if job.stop:
         lines.append(describe_stop(job.stop))
     return "\n".join(lines)
@@ -176,6 +178,8 @@ def save_body(args: argparse.Namespace) -> dict[str, Any]:
             body[key] = getattr(args, key)
     if getattr(args, "stop", False):
         body["stop_after_save"] = True
+    if getattr(args, "now", False):
+        body["skip_size_check"] = True
     return body
 
 
@@ -377,11 +381,23 @@ def _ended(job: Job) -> int:
 async def _save(args: argparse.Namespace, service: SaveService, out: Output) -> int:
     body: dict[str, Any] = save_body(args)
     validate_save_request(body)  # bad input is refused at once, before the walk
-    # The pre-flight report first: what the image adds, and anything that refuses it.
-    image = {key: body[key] for key in ("name", "namespace", "tag") if key in body}
-    report = await service.finished_preflight(image if args.tag else None)
-    if not out.as_json:
-        print(describe_report(report), file=sys.stderr)
+    # The pre-flight report first: what the image adds, and anything that refuses it. With
+    # --now the walk is skipped; the save still checks the instance and the tag.
+    if args.now:
+        if not out.as_json:
+            print(
+                tr(
+                    "The size check is skipped (--now): ModelArts refuses an image over its size "
+                    "limit only after pausing the instance. The instance and the tag are still "
+                    "checked."
+                ),
+                file=sys.stderr,
+            )
+    else:
+        image = {key: body[key] for key in ("name", "namespace", "tag") if key in body}
+        report = await service.finished_preflight(image if args.tag else None)
+        if not out.as_json:
+            print(describe_report(report), file=sys.stderr)
     if args.force:
         body["force"] = True
     job = await service.start_save(body)
@@ -631,6 +647,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--force",
         action="store_true",
         help=tr("save although the pre-flight size check refuses it"),
+    )
+    save.add_argument(
+        "--now",
+        action="store_true",
+        help=tr(
+            "save without waiting for the pre-flight's size check (the instance and the tag are "
+            "still checked); an image over the size limit then fails only after the pause"
+        ),
     )
     save.add_argument(
         "--stop",

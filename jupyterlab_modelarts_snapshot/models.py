@@ -106,6 +106,8 @@ class Job:
     last_error: LastError | None = None
     changes_summary: ChangesSummary | None = None
     stop: StopAfterSave | None = None
+    # Saved without waiting for the pre-flight's size estimate ("Save now").
+    size_check_skipped: bool = False
 
     @property
     def finished(self) -> bool:
@@ -161,13 +163,16 @@ class SaveRequest:
     workspace_id: str | None = None
     # Save although the last pre-flight report has a block (never sent to ModelArts).
     force: bool = False
+    # Save without waiting for the walk's size estimate ("Save now"); the instance and the tag
+    # are still checked. Kept in the job's record, never sent.
+    skip_size_check: bool = False
     # Stop the instance once the image is ACTIVE (kept in the job's record, never sent).
     stop_after_save: bool = False
 
     def upstream_body(self) -> dict[str, str]:
         """What create-image receives: the fields that were given."""
         body = dataclasses.asdict(self)
-        del body["force"], body["stop_after_save"]
+        del body["force"], body["skip_size_check"], body["stop_after_save"]
         return {key: value for key, value in body.items() if value}
 
 

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
+import json
 import logging
 import os
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import cleanup
+from . import cleanup, scan
 from .client import ModelArtsClient
 from .config import ModelArtsSnapshot
 from .exceptions import (
@@ -45,7 +49,7 @@ from .models import (
 )
 from .records import ManifestRecords
 from .rules import check_field, next_free_tag
-from .scan import Scan, ScanResult, mount_points
+from .scan import ScanResult, mount_points
 from .sizes import human_bytes
 
 log = logging.getLogger(__name__)
@@ -212,6 +216,13 @@ def layers_check(depth: int, warn_depth: int) -> Check:
     )
 
 
+def walk_error(kind: str, detail: str) -> str:
+    """The walk's failure in words: the scan root is no directory, or the walk broke."""
+    if kind == "not-a-directory":
+        return _("The scan root {root} is not a directory (scan_root setting).", root=detail)
+    return _("The file system could not be walked: {reason}.", reason=detail)
+
+
 def requested_image(body: Any) -> SaveRequest | None:
     """The optional ``{name, namespace, tag}`` of ``POST preflight``, checked like a save's."""
     if body is None:
@@ -242,6 +253,48 @@ def requested_image(body: Any) -> SaveRequest | None:
     return SaveRequest(name=body["name"], namespace=body["namespace"], tag=body["tag"])
 
 
+class ScanProcess:
+    """The walk in a child process, from the server's event loop: progress comes as it goes,
+    and the result at the end."""
+
+    def __init__(self, root: str, since: float, prune: Iterable[str], timeout: float) -> None:
+        self.root = os.path.abspath(root)
+        self.since = since
+        self.prune = sorted(prune)
+        self.timeout = timeout
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def run(self, on_progress: Callable[[int, int], None]) -> ScanResult:
+        # -I -S: no user site, no site-packages; the child needs only the standard library.
+        self._process = process = await asyncio.create_subprocess_exec(
+            sys.executable, "-I", "-S", scan.__file__,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            start_new_session=True, limit=1 << 24,
+        )  # fmt: skip
+        assert process.stdin is not None and process.stdout is not None
+        request = {"root": self.root, "since": self.since, "prune": self.prune}
+        process.stdin.write(json.dumps({**request, "timeout": self.timeout}).encode())
+        process.stdin.close()
+        result = None
+        async for line in process.stdout:
+            if line.startswith(b"P "):
+                files, size = line[2:].split()
+                on_progress(int(files), int(size))
+            elif line.startswith(b"R "):
+                result = ScanResult.from_json(json.loads(line[2:]))
+        code = await process.wait()
+        if result is None:
+            result = ScanResult(self.root, self.since)
+            result.error = ("cannot-walk", f"the walking process ended with {code}")
+        return result
+
+    def stop(self) -> None:
+        """End the walk early (the server is stopping); the child ends its finds and answers."""
+        if self._process is not None and self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.send_signal(signal.SIGTERM)
+
+
 class Preflight:
     """The latest report, the walk that makes it, and the cleanup of the caches it lists."""
 
@@ -259,7 +312,7 @@ class Preflight:
         self.records = records
         self.kernels = kernels
         self.report: PreflightReport | None = None
-        self._scan: Scan | None = None
+        self._scan: ScanProcess | None = None
         # The caches the latest report lists, as they were when it was made.
         self._pinned: dict[str, cleanup.Pinned] = {}
         self._walk: asyncio.Task[None] | None = None
@@ -281,12 +334,20 @@ class Preflight:
         fresh = time.monotonic() - self._finished_at < self.settings.report_reuse_seconds
         if self._walk is None or (self._walk.done() and not fresh):
             self._begin()
+        # The cheap checks at once, while the walk runs in its own process.
+        instance, tag, stuck, busy, depth = await asyncio.gather(
+            self.instance_check(),
+            self.tag_check(request),
+            asyncio.to_thread(stuck_processes, self.settings.proc_dir),
+            asyncio.to_thread(self.kernels.busy),
+            self.records.lineage_depth(),
+        )
         checks = [
-            await self.instance_check(),
-            await self.tag_check(request),
-            processes_check(await asyncio.to_thread(stuck_processes, self.settings.proc_dir)),
-            kernels_check(await asyncio.to_thread(self.kernels.busy)),
-            layers_check(await self.records.lineage_depth(), self.settings.lineage_warn_depth),
+            instance,
+            tag,
+            processes_check(stuck),
+            kernels_check(busy),
+            layers_check(depth, self.settings.lineage_warn_depth),
         ]
         assert self.report is not None
         self._merge(self.report, checks)
@@ -418,7 +479,7 @@ class Preflight:
             state="running", started_at=iso(time.time()), finished_at=None, partial=False,
             message=None, progress=ScanProgress(0, 0), estimate=None, largest=[], checks=[],
         )  # fmt: skip
-        self._scan = Scan(
+        self._scan = ScanProcess(
             self.settings.scan_root,
             self.settings.changes_since,
             self.prune(),
@@ -426,23 +487,22 @@ class Preflight:
         )
         self._walk = asyncio.get_running_loop().create_task(self._run(self._scan, limit))
 
-    async def _run(self, scan: Scan, limit: int) -> None:
+    async def _run(self, scan: ScanProcess, limit: int) -> None:
         report = self.report
         assert report is not None
 
-        def progress() -> None:  # from the walking thread: two integers, no lock needed
-            report.progress = ScanProgress(scan.result.files, scan.result.bytes)
+        def progress(files: int, size: int) -> None:
+            report.progress = ScanProgress(files, size)
 
         caches: list[CheckItem] = []
         try:
-            result = await asyncio.to_thread(scan.run, progress)
+            result = await scan.run(progress)
             if not result.error:
                 caches = await asyncio.to_thread(self._listed_caches, result)
         except Exception as error:  # the report says it failed; the server goes on
             log.exception("The pre-flight walk failed")
-            result = dataclasses.replace(
-                scan.result, error=_("The walk failed: {error}", error=str(error))
-            )
+            result = ScanResult(scan.root, scan.since)
+            result.error = ("cannot-walk", str(error))
         self._finish(report, result, caches, limit)
 
     def _finish(
@@ -452,17 +512,20 @@ class Preflight:
         report.progress = ScanProgress(result.files, result.bytes)
         self._finished_at = time.monotonic()
         if result.error:
-            report.state, report.message = "failed", result.error
+            report.state, report.message = "failed", walk_error(*result.error)
             return
         report.state, report.partial = "done", result.partial
         report.estimate = SizeEstimate(bytes=result.bytes, files=result.files, limit_bytes=limit)
-        report.largest = result.largest()
+        report.largest = [
+            CheckItem(kind="directory", path=path, bytes=size, files=files)
+            for path, size, files in result.largest
+        ]
         self._merge(
             report,
             [
                 size_check(report.estimate, result.partial),
                 caches_check(caches),
-                secrets_check(result.secrets),
+                secrets_check([CheckItem(kind=kind, path=path) for kind, path in result.secrets]),
             ],
         )
         log.info(
@@ -489,14 +552,14 @@ class Preflight:
             )
         return self.report
 
-    def blocking(self) -> Check | None:
-        """A block in the last finished report (the cheap checks are taken again at save)."""
+    def blocking(self, skipped: tuple[str, ...] = ()) -> Check | None:
+        """A block in the last finished report (the cheap checks are taken again at save),
+        leaving out the ``skipped`` checks."""
         report = self.report
         if report is None or report.state != "done":
             return None
-        return next(
-            (c for c in report.checks if c.level == "block" and c.id not in CHEAP_CHECKS), None
-        )
+        ignored = (*CHEAP_CHECKS, *skipped)
+        return next((c for c in report.checks if c.level == "block" and c.id not in ignored), None)
 
     async def refuse_blocked(self, request: SaveRequest) -> None:
         """The cheap checks, taken now, and any block in the last full report (unless forced):
@@ -509,7 +572,8 @@ class Preflight:
         tag = await self.tag_check(request)
         if tag.level == "block":
             raise CheckBlocked("tag", tag.message, field="tag")
-        blocked = None if request.force else self.blocking()
+        skipped = ("size",) if request.skip_size_check else ()
+        blocked = None if request.force else self.blocking(skipped)
         if blocked is not None:
             raise CheckBlocked(
                 blocked.id,
@@ -532,12 +596,12 @@ class Preflight:
         folder that is, holds or lies inside the work volume is never listed."""
         listed = []
         self._pinned = {}
-        for item in result.caches():
-            assert item.path is not None
-            pinned = cleanup.pin(item.path)
+        for kind, path, size, files in result.caches:
+            item = CheckItem(kind=kind, path=path, bytes=size, files=files)
+            pinned = cleanup.pin(path)
             if pinned is None or cleanup.overlaps_work(pinned, self.settings.work_dir):
                 continue
-            self._pinned[item.path] = pinned
+            self._pinned[path] = pinned
             listed.append(item)
         return listed
 

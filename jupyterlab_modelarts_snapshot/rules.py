@@ -75,8 +75,8 @@ def check_field(field: str, value: Any) -> Text | None:
 
 
 # The request's true/false fields, which are never sent to ModelArts: save although the
-# pre-flight blocks, and stop the instance once the image is saved.
-SWITCHES = ("force", "stop_after_save")
+# pre-flight blocks, save without waiting for the size check, and stop the instance once saved.
+SWITCHES = ("force", "skip_size_check", "stop_after_save")
 
 
 def validate_save_request(body: Any) -> SaveRequest:
@@ -109,7 +109,8 @@ def validate_save_request(body: Any) -> SaveRequest:
     return SaveRequest(
         name=body["name"], namespace=body["namespace"], tag=given["tag"],
         description=given["description"], workspace_id=given["workspace_id"],
-        force=body.get("force", False), stop_after_save=body.get("stop_after_save", False),
+        force=body.get("force", False), skip_size_check=body.get("skip_size_check", False),
+        stop_after_save=body.get("stop_after_save", False),
     )  # fmt: skip
 
 

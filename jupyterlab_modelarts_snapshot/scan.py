@@ -4,24 +4,31 @@ files among them.
 
 A saved image is the instance's image plus the container's changes; mounts (the work volume,
 ``/proc``, bind-mounted files) are never part of it, so the walk stays on the root's device and
-prunes every mount point. ``find`` walks the tree (it is what the benchmark compares against);
-this module only reads its output, so the walk costs about what ``find`` alone costs.
+prunes every mount point.
+
+The walk runs in a child process (``python scan.py``), never in the server: reading the output of
+``find`` holds the interpreter lock, and the server's event loop must keep answering. The child
+lists the first two levels itself, hands the directories below them to ``WORKERS`` ``find``
+processes at a time (one core each), reads their output as it comes, sums it per directory and
+writes back only progress lines and the small result. So this module imports nothing from the
+package: the child starts in milliseconds.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import selectors
 import shutil
+import signal
 import stat
 import subprocess
-import threading
+import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-
-from .i18n import _
-from .models import CheckItem
+from typing import IO, Any
 
 # Find's output is read in blocks of this size; one record per changed file.
 READ_BLOCK = 1 << 20
@@ -120,85 +127,6 @@ def _glob_escape(path: str) -> str:
     return re.sub(r"([*?\[\]\\])", r"\\\1", path)
 
 
-@dataclass
-class ScanResult:
-    """What one walk saw; ``partial`` when it stopped at the time limit."""
-
-    root: str
-    since: float
-    files: int = 0
-    bytes: int = 0
-    # Changed bytes and files directly in each directory that has any.
-    own: dict[str, list[int]] = field(default_factory=dict)
-    secrets: list[CheckItem] = field(default_factory=list)
-    sniff: list[str] = field(default_factory=list)
-    partial: bool = False
-    error: str | None = None
-
-    def subtree_totals(self) -> dict[str, list[int]]:
-        """Changed bytes and files under each directory, its own and its descendants'."""
-        totals: dict[str, list[int]] = {}
-        root = self.root.rstrip("/") or "/"
-        for directory, (size, count) in self.own.items():
-            path = directory
-            while True:
-                entry = totals.setdefault(path, [0, 0])
-                entry[0] += size
-                entry[1] += count
-                if path == root or len(path) <= len(root):
-                    break
-                path = os.path.dirname(path)
-        return totals
-
-    def largest(self, count: int = 10) -> list[CheckItem]:
-        """The directories that explain most of the added bytes, each byte named once: a
-        directory most of whose bytes sit in one subdirectory gives way to it."""
-        totals = self.subtree_totals()
-        dominated = set()
-        for path, (size, _count) in totals.items():
-            parent = os.path.dirname(path)
-            if parent != path and parent in totals and size >= 0.8 * totals[parent][0]:
-                dominated.add(parent)
-        root = self.root.rstrip("/") or "/"
-        kept = [
-            (size, files, path)
-            for path, (size, files) in totals.items()
-            if path not in dominated and path != root
-        ]
-        kept.sort(reverse=True)
-        chosen: list[CheckItem] = []
-        for size, files, path in kept:
-            # Each byte is named once: nothing inside a directory already listed.
-            if not any(under(path, item.path or "") for item in chosen):
-                chosen.append(CheckItem(kind="directory", path=path, bytes=size, files=files))
-                if len(chosen) == count:
-                    break
-        return chosen
-
-    def caches(self, environ: Mapping[str, str] = os.environ) -> list[CheckItem]:
-        """The known caches among the changed directories, with what the image would carry."""
-        totals = self.subtree_totals()
-        root = self.root.rstrip("/")
-        moved = {}
-        for variable, moved_kind in CACHE_VARIABLES.items():
-            for value in (environ.get(variable) or "").split(os.pathsep):
-                if value.startswith("/"):
-                    moved[root + value.rstrip("/")] = moved_kind
-        found: list[CheckItem] = []
-        for path in sorted(totals):
-            if any(under(path, item.path or "") for item in found):
-                continue  # inside a cache already listed
-            relative = path[len(root) :].lstrip("/")
-            kind: str | None = moved.get(path) or next(
-                (name for name, pattern in CACHES if pattern.fullmatch(relative)), None
-            )
-            if kind:
-                size, files = totals[path]
-                found.append(CheckItem(kind=kind, path=path, bytes=size, files=files))
-        found.sort(key=lambda item: -(item.bytes or 0))
-        return found
-
-
 def secret_kind(path: str) -> str | None:
     """The kind of credential file ``path`` is by its name, or None."""
     parent, _sep, name = path.rpartition("/")
@@ -251,8 +179,190 @@ def _config_holds_credentials(path: str) -> bool:
     return data is not None and bool(CONFIG_CREDENTIALS.search(data))
 
 
-class Scan:
-    """One walk of ``root`` with ``find``, stoppable, readable while it runs (from a thread)."""
+# The first levels are listed here; the directories below them are the finds' start points.
+SPLIT_DEPTH = 2
+# Finds running at once: one per core, leaving the reading of their output its own share.
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+# Start points given to one find: small enough that the two finds end close together.
+CHUNKS_PER_WORKER = 8
+# The child says how far it got this often (seconds).
+PROGRESS_EVERY = 0.1
+TYPE_LETTERS = {
+    stat.S_IFREG: "f", stat.S_IFLNK: "l", stat.S_IFSOCK: "s", stat.S_IFIFO: "p",
+    stat.S_IFCHR: "c", stat.S_IFBLK: "b",
+}  # fmt: skip
+
+
+@dataclass
+class ScanResult:
+    """What one walk saw; ``partial`` when it stopped at the time limit or was stopped."""
+
+    root: str
+    since: float
+    files: int = 0
+    bytes: int = 0
+    # Changed bytes and files directly in each directory that has any (kept in the child).
+    own: dict[str, list[int]] = field(default_factory=dict)
+    secrets: list[tuple[str, str]] = field(default_factory=list)  # (kind, path)
+    sniff: list[str] = field(default_factory=list)
+    partial: bool = False
+    # ("not-a-directory", root) or ("cannot-walk", reason); the server words it.
+    error: tuple[str, str] | None = None
+    largest: list[tuple[str, int, int]] = field(default_factory=list)  # (path, bytes, files)
+    caches: list[tuple[str, str, int, int]] = field(default_factory=list)  # (kind, path, ...)
+    # Seconds each part took: list (the first levels), walk (find and its output), sniff, sum.
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def subtree_totals(self) -> dict[str, list[int]]:
+        """Changed bytes and files under each directory, its own and its descendants'."""
+        totals: dict[str, list[int]] = {}
+        root = self.root.rstrip("/") or "/"
+        for directory, (size, count) in self.own.items():
+            path = directory
+            while True:
+                entry = totals.get(path)
+                if entry is None:
+                    entry = totals[path] = [0, 0]
+                entry[0] += size
+                entry[1] += count
+                if path == root or len(path) <= len(root):
+                    break
+                path = os.path.dirname(path)
+        return totals
+
+    def summarize(self, environ: Mapping[str, str] = os.environ) -> None:
+        """Fill ``largest`` and ``caches`` from the per-directory sums, once the walk ended."""
+        totals = self.subtree_totals()
+        self.largest = _largest(self.root, totals)
+        self.caches = _caches(self.root, totals, environ)
+
+    def to_json(self) -> dict[str, Any]:
+        """What the child sends back: everything but the per-directory sums."""
+        return {
+            "root": self.root, "since": self.since, "files": self.files, "bytes": self.bytes,
+            "secrets": self.secrets, "partial": self.partial, "error": self.error,
+            "largest": self.largest, "caches": self.caches, "timings": self.timings,
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ScanResult:
+        return cls(
+            root=data["root"], since=data["since"], files=data["files"], bytes=data["bytes"],
+            secrets=[(kind, path) for kind, path in data["secrets"]],
+            partial=data["partial"], error=tuple(data["error"]) if data["error"] else None,
+            largest=[(path, size, files) for path, size, files in data["largest"]],
+            caches=[(kind, path, size, files) for kind, path, size, files in data["caches"]],
+            timings=data["timings"],
+        )  # fmt: skip
+
+
+def _largest(
+    root: str, totals: dict[str, list[int]], count: int = 10
+) -> list[tuple[str, int, int]]:
+    """The directories that explain most of the added bytes, each byte named once: a directory
+    most of whose bytes sit in one subdirectory gives way to it."""
+    dominated = set()
+    for path, (size, _count) in totals.items():
+        parent = os.path.dirname(path)
+        if parent != path and parent in totals and size >= 0.8 * totals[parent][0]:
+            dominated.add(parent)
+    root = root.rstrip("/") or "/"
+    kept = [
+        (size, files, path)
+        for path, (size, files) in totals.items()
+        if path not in dominated and path != root
+    ]
+    kept.sort(reverse=True)
+    chosen: list[tuple[str, int, int]] = []
+    for size, files, path in kept:
+        # Each byte is named once: nothing inside a directory already listed.
+        if not any(under(path, listed) for listed, _size, _files in chosen):
+            chosen.append((path, size, files))
+            if len(chosen) == count:
+                break
+    return chosen
+
+
+def _caches(
+    root: str, totals: dict[str, list[int]], environ: Mapping[str, str]
+) -> list[tuple[str, str, int, int]]:
+    """The known caches among the changed directories, with what the image would carry."""
+    root = root.rstrip("/")
+    moved = {}
+    for variable, moved_kind in CACHE_VARIABLES.items():
+        for value in (environ.get(variable) or "").split(os.pathsep):
+            if value.startswith("/"):
+                moved[root + value.rstrip("/")] = moved_kind
+    found: list[tuple[str, str, int, int]] = []
+    for path in sorted(totals):
+        if any(under(path, listed) for _kind, listed, _size, _files in found):
+            continue  # inside a cache already listed
+        relative = path[len(root) :].lstrip("/")
+        kind: str | None = moved.get(path) or next(
+            (name for name, pattern in CACHES if pattern.fullmatch(relative)), None
+        )
+        if kind:
+            size, files = totals[path]
+            found.append((kind, path, size, files))
+    found.sort(key=lambda item: -item[2])
+    return found
+
+
+class _Reader:
+    """Reads one find's output: ``%y %b %p`` records, NUL-ended, summed per directory."""
+
+    def __init__(self, result: ScanResult) -> None:
+        self.result = result
+        self.rest = b""
+        # Per directory, decided once: its totals, whether its files may be credentials by
+        # their folder, and whether small files in it are read for a key pair.
+        self.current_dir: bytes | None = None
+        self.current: list[int] = [0, 0]
+        self.special = self.sniffable = False
+
+    def feed(self, block: bytes) -> None:
+        records = (self.rest + block).split(b"\0")
+        self.rest = records.pop()
+        for record in records:
+            # "f 8 /home/ma-user/.netrc": the type, the 512-byte blocks, the path.
+            blocks, _sep, raw = record[2:].partition(b" ")
+            self.add(record[:1], int(blocks), raw)
+        self.result.files += len(records)
+
+    def add(self, kind: bytes, blocks: int, raw: bytes) -> None:
+        result = self.result
+        directory, _sep, name = raw.rpartition(b"/")
+        if directory != self.current_dir:
+            self.current_dir = directory
+            text = os.fsdecode(directory) or "/"
+            current = result.own.get(text)
+            if current is None:
+                current = result.own[text] = [0, 0]
+            self.current = current
+            self.special = text.rpartition("/")[2] in SECRET_FOLDERS or "/.ipython/" in text
+            self.sniffable = bool(HOME.search(text + "/")) and not NOT_SNIFFED.search(text + "/")
+        size = blocks * 512
+        result.bytes += size
+        self.current[0] += size
+        self.current[1] += 1
+        if kind != b"f":
+            return  # links, sockets, FIFOs, devices: nothing to read
+        if name[:1] == b"." or self.special or name.endswith(MAYBE_KEYS) or name in CONFIGS:
+            path = os.fsdecode(raw)
+            found = secret_kind(path)
+            if found is None and name.endswith(MAYBE_KEYS) and _holds_private_key(path):
+                found = "private-key"
+            if found is None and name in CONFIGS and _config_holds_credentials(path):
+                found = TOOL_CONFIGS[os.fsdecode(name)]
+            if found:
+                result.secrets.append((found, path))
+                return
+        if self.sniffable and size <= SNIFF_MAX_BYTES and len(result.sniff) < SNIFF_MAX_FILES:
+            result.sniff.append(os.fsdecode(raw))
+
+
+class Walk:
+    """One walk of ``root``, in the process that calls ``run`` (the child)."""
 
     def __init__(
         self,
@@ -260,15 +370,18 @@ class Scan:
         since: float,
         prune: Iterable[str],
         timeout: float,
+        workers: int = WORKERS,
         find: str | None = None,
     ) -> None:
         self.result = ScanResult(root=os.path.abspath(root), since=since)
         self.prune = sorted({os.path.abspath(path) for path in prune})
         self.timeout = timeout
+        self.workers = max(1, workers)
         self.find = find or shutil.which("find") or "find"
-        self._stop = threading.Event()
+        self.stopped = False
+        self._finds: list[subprocess.Popen[bytes]] = []
 
-    def command(self) -> list[str]:
+    def find_command(self, starts: list[str]) -> list[str]:
         root = self.result.root
         pruned: list[str] = []
         for path in self.prune:
@@ -276,7 +389,7 @@ class Scan:
                 pruned += ["-path", _glob_escape(path), "-o"]
         # find's "-newer" is "later than": one microsecond earlier makes it "at or after".
         since = f"@{self.result.since - 1e-6:.6f}"
-        command = [self.find, root, "-xdev"]
+        command = [self.find, *starts, "-xdev"]
         if pruned:
             command += ["(", *pruned[:-1], ")", "-prune", "-o"]
         return [
@@ -284,104 +397,151 @@ class Scan:
             "-printf", "%y %b %p\\0",
         ]  # fmt: skip
 
-    def stop(self) -> None:
-        """End the walk early (the server is stopping); what was seen so far is kept."""
-        self._stop.set()
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-
-    def run(self, on_progress: Callable[[], None] | None = None) -> ScanResult:
+    def run(self, on_progress: Callable[[ScanResult], None] | None = None) -> ScanResult:
         result = self.result
         deadline = time.monotonic() + self.timeout
+        started = time.perf_counter()
         if not os.path.isdir(result.root):
-            result.error = _(
-                "The scan root {root} is not a directory (scan_root setting).", root=result.root
-            )
+            result.error = ("not-a-directory", result.root)
             return result
         try:
-            self._process = subprocess.Popen(
-                self.command(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-            )
+            starts = self._first_levels()
         except OSError as error:
-            result.error = _(
-                "The file system could not be walked: {reason}.", reason=error.strerror
-            )
+            result.error = ("cannot-walk", error.strerror or str(error))
             return result
-        # At the time limit the walk ends with what it saw, and says it is partial.
-        timer = threading.Timer(self.timeout, self.stop)
-        timer.start()
+        listed = time.perf_counter()
         try:
-            self._read(self._process, on_progress)
+            self._walk(starts, deadline, on_progress)
+        except OSError as error:
+            result.error = ("cannot-walk", error.strerror or str(error))
+            return result
         finally:
-            timer.cancel()
-            self._process.wait()
-        result.partial = self._stop.is_set()
+            for process in self._finds:
+                if process.poll() is None:
+                    process.kill()
+                process.wait()
+        walked = time.perf_counter()
+        result.partial = result.partial or self.stopped
         if not result.partial:
             self._sniff(deadline)
+        sniffed = time.perf_counter()
+        result.secrets.sort(key=lambda item: item[1])
+        result.summarize()
+        result.timings = {
+            "list": round(listed - started, 4),
+            "walk": round(walked - listed, 4),
+            "sniff": round(sniffed - walked, 4),
+            "sum": round(time.perf_counter() - sniffed, 4),
+        }
         return result
 
-    _process: subprocess.Popen[bytes] | None = None
+    def stop(self) -> None:
+        """End the walk early; what was seen so far is kept, marked partial."""
+        self.stopped = True
 
-    def _read(
-        self, process: subprocess.Popen[bytes], on_progress: Callable[[], None] | None
-    ) -> None:
-        assert process.stdout is not None
-        result = self.result
-        own = result.own
-        rest = b""
-        # Per directory, decided once: its totals, whether its files may be credentials by
-        # their folder, and whether small files in it are read for a key pair.
-        current_dir: bytes | None = None
-        current: list[int] = [0, 0]
-        special = sniffable = False
-        total = 0
-        while True:
-            block = process.stdout.read1(READ_BLOCK)  # type: ignore[attr-defined]
-            if not block:
-                break
-            records = (rest + block).split(b"\0")
-            rest = records.pop()
-            for record in records:
-                # "f 8 /home/ma-user/.netrc": the type, the 512-byte blocks, the path.
-                regular = record[:2] == b"f "
-                blocks, _sep, raw = record[2:].partition(b" ")
-                directory, _sep, name = raw.rpartition(b"/")
-                if directory != current_dir:
-                    current_dir = directory
-                    text = os.fsdecode(directory) or "/"
-                    current = own.setdefault(text, [0, 0])
-                    special = text.rpartition("/")[2] in SECRET_FOLDERS or "/.ipython/" in text
-                    sniffable = bool(HOME.search(text + "/")) and not NOT_SNIFFED.search(text + "/")
-                size = int(blocks) * 512
-                total += size
-                current[0] += size
-                current[1] += 1
-                if not regular:
-                    continue  # links, sockets, FIFOs, devices: nothing to read
-                if name[:1] == b"." or special or name.endswith(MAYBE_KEYS) or name in CONFIGS:
-                    path = os.fsdecode(raw)
-                    kind = secret_kind(path)
-                    if kind is None and name.endswith(MAYBE_KEYS) and _holds_private_key(path):
-                        kind = "private-key"
-                    if kind is None and name in CONFIGS and _config_holds_credentials(path):
-                        kind = TOOL_CONFIGS[os.fsdecode(name)]
-                    if kind:
-                        result.secrets.append(CheckItem(kind=kind, path=path))
+    def _first_levels(self) -> list[str]:
+        """List the first ``SPLIT_DEPTH`` levels as find would, and return the directories
+        below them: the finds' start points."""
+        result, root = self.result, self.result.root
+        device = os.lstat(root).st_dev
+        pruned = set(self.prune)
+        reader = _Reader(result)
+        frontier = [root]
+        for _level in range(SPLIT_DEPTH):
+            below = []
+            for directory in frontier:
+                for path, info in _entries(directory):
+                    if path in pruned:
                         continue
-                if sniffable and size <= SNIFF_MAX_BYTES and len(result.sniff) < SNIFF_MAX_FILES:
-                    result.sniff.append(os.fsdecode(raw))
-            result.files += len(records)
-            result.bytes = total
-            if on_progress:
-                on_progress()
+                    if stat.S_ISDIR(info.st_mode):
+                        if info.st_dev == device:  # another device is a mount: not saved
+                            below.append(path)
+                    elif max(info.st_ctime, info.st_mtime) >= result.since - 1e-6:
+                        letter = TYPE_LETTERS.get(stat.S_IFMT(info.st_mode), "U")
+                        reader.add(letter.encode(), info.st_blocks, os.fsencode(path))
+                        result.files += 1
+            frontier = below
+        return sorted(frontier)
+
+    def _walk(
+        self,
+        starts: list[str],
+        deadline: float,
+        on_progress: Callable[[ScanResult], None] | None,
+    ) -> None:
+        """Run the finds, ``workers`` at a time, reading their output as it comes."""
+        size = max(1, -(-len(starts) // (self.workers * CHUNKS_PER_WORKER)))
+        chunks = [starts[i : i + size] for i in range(0, len(starts), size)]
+        selector = selectors.DefaultSelector()
+        running = 0
+        next_progress = 0.0
+        while (chunks or running) and not self.stopped:
+            while chunks and running < self.workers:
+                process = subprocess.Popen(
+                    self.find_command(chunks.pop(0)),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+                assert process.stdout is not None
+                self._finds.append(process)
+                selector.register(process.stdout, selectors.EVENT_READ, _Reader(self.result))
+                running += 1
+            now = time.monotonic()
+            if now >= deadline:
+                self.result.partial = True
+                break
+            for key, _events in selector.select(timeout=min(PROGRESS_EVERY, deadline - now)):
+                block = os.read(key.fd, READ_BLOCK)
+                if block:
+                    key.data.feed(block)
+                else:
+                    selector.unregister(key.fileobj)
+                    running -= 1
+            if on_progress and time.monotonic() >= next_progress:
+                on_progress(self.result)
+                next_progress = time.monotonic() + PROGRESS_EVERY
+        selector.close()
 
     def _sniff(self, deadline: float) -> None:
         """Look into small home files for something shaped like an access key pair."""
         result = self.result
         for path in result.sniff:
-            if time.monotonic() >= deadline or self._stop.is_set():
+            if time.monotonic() >= deadline or self.stopped:
                 result.partial = True
                 break
             if _holds_key_pair(path):
-                result.secrets.append(CheckItem(kind="access-key-pair", path=path))
+                result.secrets.append(("access-key-pair", path))
         result.sniff = []
+
+
+def _entries(directory: str) -> Iterator[tuple[str, os.stat_result]]:
+    """A directory's entries with their own (not followed) status; unreadable ones skipped,
+    as find skips them."""
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                try:
+                    yield entry.path, entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+    except OSError:
+        return
+
+
+def _child(stdin: IO[bytes], stdout: IO[bytes]) -> int:
+    request = json.loads(stdin.read())
+    walk = Walk(request["root"], request["since"], request["prune"], request["timeout"])
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: walk.stop())
+
+    def progress(result: ScanResult) -> None:
+        stdout.write(b"P %d %d\n" % (result.files, result.bytes))
+        stdout.flush()
+
+    result = walk.run(progress)
+    stdout.write(b"R " + json.dumps(result.to_json()).encode() + b"\n")
+    stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child(sys.stdin.buffer, sys.stdout.buffer))

@@ -305,6 +305,8 @@ class SaveService:
                     job = dataclasses.replace(
                         job, stop=StopAfterSave("pending", iso_now(), at=None, reason=None)
                     )
+                if request.skip_size_check:
+                    job = dataclasses.replace(job, size_check_skipped=True)
                 if record is not None:
                     job = dataclasses.replace(job, changes_summary=summary(record["changes"]))
                 # The record first: nothing after create-image may leave the image unfollowed.

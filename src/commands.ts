@@ -116,16 +116,18 @@ export function addCommands(
         saveAll: async () => {
           await app.commands.execute('docmanager:save-all');
         },
-        onUseTag: tag => form.setValue('tag', tag)
+        onUseTag: tag => form.setValue('tag', tag),
+        onSaveNow: () => dialog.resolve(1)
       });
-      const result = await new Dialog({
+      const dialog = new Dialog({
         title: trans.__('Save as image'),
         body: new SaveDialogBody(form, preflight, new ChangesView(trans)),
         buttons: [
           Dialog.cancelButton({ label: trans.__('Cancel') }),
           Dialog.okButton({ label: trans.__('Save') })
         ]
-      }).launch();
+      });
+      const result = await dialog.launch();
       if (!result.button.accept || !result.value) {
         return;
       }

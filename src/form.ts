@@ -179,7 +179,11 @@ export class SaveDialogBody extends Panel {
   }
 
   getValue(): ISaveRequest {
-    return this.form.getValue();
+    const request = this.form.getValue();
+    if (this.preflight.skipsSizeCheck) {
+      request.skip_size_check = true;
+    }
+    return request;
   }
 
   dispose(): void {

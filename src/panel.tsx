@@ -239,6 +239,13 @@ export class JobsPanel extends ReactWidget {
             <RequestId id={job.last_error.request_id} trans={trans} />
           </div>
         )}
+        {job.size_check_skipped && (
+          <div className="jp-ModelArtsSnapshot-sizeCheckSkipped">
+            {trans.__(
+              'Size check skipped: saved without waiting for the size estimate.'
+            )}
+          </div>
+        )}
         {job.stop && (
           <div
             className="jp-ModelArtsSnapshot-jobStop"

@@ -59,9 +59,24 @@ export class PreflightView extends Widget {
     );
     confirmLabel.htmlFor = this._confirmBox.id;
     this._confirm.append(this._confirmBox, confirmLabel);
+    this._saveNowBox.append(
+      element(
+        'p',
+        '',
+        trans.__(
+          'Save now skips the size check, which prevents a failure after the pause: ModelArts refuses an image over its size limit only after pausing the instance. The instance and the tag are still checked.'
+        )
+      ),
+      actionButton('warn', trans.__('Save now'), () => {
+        this._saveNow = true;
+        this._revalidate();
+        this._options.onSaveNow?.();
+      })
+    );
     this.node.append(
       heading,
       this._status,
+      this._saveNowBox,
       this._body,
       this._unsaved,
       this._confirm
@@ -71,6 +86,17 @@ export class PreflightView extends Widget {
 
   get preflight(): IPreflightReport | null {
     return this._preflight;
+  }
+
+  /** The person chose "Save now" while the walk still runs: the save skips the size check. */
+  get skipsSizeCheck(): boolean {
+    return this._saveNow && this._waiting;
+  }
+
+  private get _waiting(): boolean {
+    return (
+      !this._error && (!this._preflight || this._preflight.state === 'running')
+    );
   }
 
   /** Start (or join) the pre-flight report; `image` lets the server check the tag too. */
@@ -356,12 +382,15 @@ export class PreflightView extends Widget {
   private _revalidate(): void {
     const preflight = this._preflight;
     const levels = preflight?.checks.map(check => check.level) ?? [];
-    const waiting =
-      !this._error && (!preflight || preflight.state === 'running');
+    const waiting = this._waiting;
     const blocked = levels.includes('block');
     const warned =
       levels.includes('warn') || this._options.unsaved().length > 0;
-    this._status.classList.toggle('jp-mod-error', waiting || blocked);
+    this._status.classList.toggle(
+      'jp-mod-error',
+      (waiting && !this._saveNow) || blocked
+    );
+    this._saveNowBox.hidden = !waiting || blocked || this._saveNow;
     this._confirm.hidden = blocked || waiting || !warned;
     this._confirmBox.required = !this._confirm.hidden;
     this.node.dispatchEvent(new Event('input', { bubbles: true }));
@@ -373,6 +402,8 @@ export class PreflightView extends Widget {
   private _error: string | null = null;
   private _cleaned: string | null = null;
   private _poll: Poll | null = null;
+  private _saveNow = false;
+  private _saveNowBox = element('div', 'jp-ModelArtsSnapshot-saveNow');
   private _status = element('p', 'jp-ModelArtsSnapshot-reportStatus');
   private _body = element('div', 'jp-ModelArtsSnapshot-reportBody');
   private _unsaved = element('div', 'jp-ModelArtsSnapshot-unsaved');
@@ -390,5 +421,7 @@ export namespace PreflightView {
     saveAll: () => Promise<void>;
     /** Put a proposed tag into the form. */
     onUseTag: (tag: string) => void;
+    /** "Save now" was chosen while the walk runs: accept the dialog. */
+    onSaveNow?: () => void;
   }
 }

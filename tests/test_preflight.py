@@ -302,6 +302,76 @@ async def test_a_walk_that_hits_the_time_limit_ends_done_and_partial(
     assert "lower bound" in check(report, "size")["message"]
 
 
+@dataclass
+class Gate:
+    """While ``path`` exists, every ``find`` the walk starts waits: a walk as slow as a big
+    container's, held open for as long as a test needs it."""
+
+    path: Path
+
+    def open(self) -> None:
+        self.path.unlink()
+
+
+@pytest.fixture
+def held_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Gate:
+    gate = tmp_path / "walk-gate"
+    gate.touch()
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    find = shims / "find"
+    real = subprocess.run(["sh", "-c", "command -v find"], capture_output=True, text=True)
+    find.write_text(
+        f"#!/bin/sh\nwhile [ -e '{gate}' ]; do sleep 0.05; done\nexec {real.stdout.strip()} \"$@\"\n"
+    )
+    find.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shims}{os.pathsep}{os.environ['PATH']}")
+    return Gate(gate)
+
+
+async def test_save_now_skips_the_size_check_while_the_walk_runs(
+    held_walk: Gate, tiny_limit: None, jp_fetch: Any, modelarts_env: Emulator
+) -> None:
+    code, report = await call(jp_fetch, "POST", "preflight", body={})
+    assert (code, report["state"]) == (202, "running")
+    # A true/false switch, like force.
+    code, answer = await call(jp_fetch, "POST", "jobs", body={**GOOD, "skip_size_check": 1})
+    assert (code, answer["field"]) == (400, "skip_size_check")
+    # The instance is still checked first.
+    modelarts_env.configure(notebook_status="STOPPED")
+    code, answer = await call(jp_fetch, "POST", "jobs", body={**GOOD, "skip_size_check": True})
+    assert (code, answer["check"]) == (409, "instance")
+    modelarts_env.configure(notebook_status="RUNNING")
+    assert modelarts_env.count("create_image") == 0
+    code, job = await call(jp_fetch, "POST", "jobs", body={**GOOD, "skip_size_check": True})
+    assert code == 201, job
+    assert job["size_check_skipped"] is True
+    assert modelarts_env.count("create_image") == 1
+    assert "skip_size_check" not in json.dumps(modelarts_env.images()[-1])
+    code, report = await call(jp_fetch, "GET", "preflight")
+    assert report["state"] == "running"  # the save did not wait for it
+    code, recorded = await call(jp_fetch, "GET", "jobs", job["id"])
+    assert recorded["size_check_skipped"] is True
+    held_walk.open()
+    report = await finished_report(jp_fetch)
+    assert check(report, "size")["level"] == "block"  # what the save did not wait for
+
+
+async def test_save_now_passes_a_size_block_but_not_a_taken_tag(
+    tiny_limit: None, jp_fetch: Any, modelarts_env: Emulator
+) -> None:
+    report = await finished_report(jp_fetch)
+    assert check(report, "size")["level"] == "block"
+    modelarts_env.seed_image(name=GOOD["name"], namespace=GOOD["namespace"], tag="taken")
+    code, answer = await call(
+        jp_fetch, "POST", "jobs", body={**GOOD, "tag": "taken", "skip_size_check": True}
+    )
+    assert (code, answer["check"]) == (409, "tag")
+    assert modelarts_env.count("create_image") == 0
+    code, job = await call(jp_fetch, "POST", "jobs", body={**GOOD, "skip_size_check": True})
+    assert code == 201 and job["size_check_skipped"] is True, job
+
+
 # -- the CLI ----------------------------------------------------------------------------------
 def tree_args(tree: Tree) -> list[str]:
     return [
@@ -354,3 +424,16 @@ def test_cli_clean_asks_first(modelarts_env: Emulator, state_dir: Path, tree: Tr
     assert not list(tree.tmp.iterdir())
     assert (tree.work / "dataset.bin").exists()
     assert all(Path(path).exists() for path in tree.secrets)  # credentials are the user's to move
+
+
+def test_cli_save_now_does_not_wait_for_the_walk(
+    modelarts_env: Emulator, state_dir: Path, tree: Tree, held_walk: Gate
+) -> None:
+    tiny = "--ModelArtsSnapshot.image_size_limit_gb=0.005"
+    result = run_cli(state_dir, *SAVE, *tree_args(tree), tiny, "--now", timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "The size check is skipped (--now)" in result.stderr
+    assert "size:     not checked" in result.stdout
+    assert modelarts_env.count("create_image") == 1
+    answer = as_json(run_cli(state_dir, "list", "--json"))
+    assert answer["jobs"][0]["size_check_skipped"] is True

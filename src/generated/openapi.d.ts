@@ -231,6 +231,8 @@ export interface components {
       workspace_id?: string | null;
       /** @description Save although the last pre-flight report has a block (the size check). The instance and tag checks cannot be forced. Never sent to ModelArts. */
       force?: boolean;
+      /** @description Save now, without waiting for the pre-flight walk's size estimate (and despite a size block in the last report); the instance and the tag are still checked before create-image. Recorded in the job as size_check_skipped. Never sent to ModelArts. */
+      skip_size_check?: boolean;
       /** @description Stop the instance once the image is ACTIVE (kept in the job's record; never when the save fails). Never sent to ModelArts with create-image. */
       stop_after_save?: boolean;
     };
@@ -270,6 +272,8 @@ export interface components {
       changes_summary: components['schemas']['ChangesSummary'] | null;
       /** @description Present when the save asked to stop the instance once saved. */
       stop: components['schemas']['StopAfterSave'] | null;
+      /** @description The save was started without waiting for the pre-flight's size estimate ('Save now'). */
+      size_check_skipped: boolean;
     };
     /** @description Why the last status check of an unfinished save failed. */
     LastError: {
