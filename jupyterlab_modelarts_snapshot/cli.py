@@ -32,14 +32,19 @@ from .exceptions import (
     outcome,
 )
 from .i18n import _, tr
+from .library import LIBRARY_LIMIT_MAX
 from .models import (
     LEVELS,
     SERVICE_KERNEL,
     Check,
+    DeletedImage,
     Job,
     Lease,
+    Library,
     PreflightReport,
+    PruneResult,
     RestoreScript,
+    SavedImage,
     StopAfterSave,
     moment,
 )
@@ -630,7 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Exit codes: 0 ok, 1 save failed, 2 invalid input, 3 not ready, 4 another save "
             "unfinished, 5 ModelArts refused, 6 ModelArts did not answer, 7 no such save, 8 a "
             "pre-flight check refuses the save, 9 no room for the save's records, 10 ModelArts "
-            "refused to change the lease or to stop."
+            "refused to change the lease or to stop, 11 the library refused a delete."
         ),
     )
     commands = parser.add_subparsers(dest="command", required=True)
@@ -732,6 +737,38 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument(
         "--server-python", help=tr("the Python the Jupyter server runs on (default: found from it)")
     )
+    library = commands.add_parser(
+        "library",
+        help=tr("list the saved images of the organizations this instance saved to, by name"),
+    )
+    library.add_argument("--namespace", help=tr("list this organization instead"))
+    library.add_argument("--limit", type=int, default=20, help=tr("how many names (default 20)"))
+    library.add_argument("--offset", type=int, default=0, help=tr("how many names to skip"))
+    library.add_argument(
+        "--refresh", action="store_true", help=tr("ask ModelArts again now (not the cached list)")
+    )
+    delete = commands.add_parser("delete-image", help=tr("delete one saved image"))
+    delete.add_argument("id", help=tr("image ID printed by 'library'"))
+    delete.add_argument("--namespace", required=True, help=tr("the organization it is in"))
+    prune = commands.add_parser(
+        "prune",
+        help=tr(
+            "keep the newest images of a name and delete the older ones (a dry run unless --yes)"
+        ),
+    )
+    prune.add_argument("--name", required=True, help=tr("image name"))
+    prune.add_argument("--namespace", required=True, help=tr("the organization it is in"))
+    prune.add_argument("--keep", type=int, required=True, help=tr("how many of the newest to keep"))
+    for destructive in (delete, prune):
+        destructive.add_argument(
+            "--with-swr-content",
+            action="store_true",
+            help=tr("also delete the SWR image and its storage (default: the ModelArts "
+                    "registration only)"),
+        )  # fmt: skip
+        destructive.add_argument(
+            "--yes", action="store_true", help=tr("delete without asking (prune: not a dry run)")
+        )
     emulator.build_parser(
         commands.add_parser("emulator", help=tr("run the local ModelArts emulator"))
     )
@@ -743,6 +780,9 @@ def build_parser() -> argparse.ArgumentParser:
         check,
         lease,
         restore,
+        library,
+        delete,
+        prune,
     ):
         sub.add_argument("--json", action="store_true", help=tr("print JSON for scripts"))
     return parser
@@ -774,11 +814,132 @@ async def _run(
         return out.error(error)
 
 
+def describe_image(image: SavedImage) -> str:
+    marks = [
+        word
+        for flag, word in (
+            (image.runs_now, tr("runs now")),
+            (image.starts_next, tr("starts next")),
+            (image.from_this_instance, tr("from this instance")),
+        )
+        if flag
+    ]
+    return tr(
+        "  {tag:<24} {status:<14} {size:>9}  {created}  {id}{marks}",
+        tag=image.tag, status=image.status, size=_human_size(image.size_kb),
+        created=_local_time(image.created_at) if image.created_at else "-", id=image.id,
+        marks=f"  [{', '.join(marks)}]" if marks else "",
+    )  # fmt: skip
+
+
+def describe_library(library: Library) -> str:
+    if not library.namespaces:
+        return tr("This instance has not saved to any organization yet: name one with --namespace.")
+    lines = [
+        tr(
+            "{images} saved image(s) of {groups} name(s) in {namespaces}, listed by ModelArts at "
+            "{at}:",
+            images=library.total_images, groups=library.total_groups,
+            namespaces=", ".join(library.namespaces), at=_local_time(library.fetched_at),
+        )
+    ]  # fmt: skip
+    for group in library.groups:
+        lines.append(f"{group.namespace}/{group.name}")
+        lines.extend(describe_image(image) for image in group.images)
+    return "\n".join(lines)
+
+
+async def _library(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    library = await service.image_library(args.namespace, args.limit, args.offset, args.refresh)
+    out.result(library.to_dict(), describe_library(library))
+    return EXIT_OK
+
+
+def what_goes(label: str, with_swr_content: bool) -> str:
+    return (
+        tr(
+            "{label}: the ModelArts registration and the SWR image with its storage.",
+            label=label,
+        )
+        if with_swr_content
+        else tr(
+            "{label}: the ModelArts registration only; the SWR image stays and keeps using the "
+            "organization's storage (--with-swr-content deletes it too).",
+            label=label,
+        )
+    )
+
+
+def describe_deleted(deleted: DeletedImage) -> str:
+    label = f"{deleted.name}:{deleted.tag}"
+    if deleted.swr_content == "kept":
+        return tr("Deleted {label} from ModelArts; its SWR image stays.", label=label)
+    return tr("Deleted {label} from ModelArts and SWR.", label=label)
+
+
+async def _delete_image(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    body = {"id": args.id, "namespace": args.namespace, "with_swr_content": args.with_swr_content}
+    if not args.yes:
+        # Name what goes, from the library's (cached) list.
+        library = await service.image_library(args.namespace, LIBRARY_LIMIT_MAX, 0)
+        listed = (image for group in library.groups for image in group.images)
+        label = next((image.label for image in listed if image.id == args.id), args.id)
+        print(
+            tr("This deletes {what}", what=what_goes(label, args.with_swr_content)), file=sys.stderr
+        )
+        try:
+            answer = await asyncio.to_thread(input, tr("Delete it? [y/N] (--yes skips this) "))
+        except EOFError:  # no terminal to answer: the answer is no
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print(tr("Nothing was deleted."), file=sys.stderr)
+            return EXIT_OK
+    deleted = await service.delete_image(body)
+    out.result(deleted.to_dict(), describe_deleted(deleted))
+    return EXIT_OK
+
+
+def describe_prune(result: PruneResult) -> str:
+    lines = [
+        tr(
+            "{name} in {namespace}: keeping the newest {keep}.",
+            name=result.name, namespace=result.namespace, keep=result.keep,
+        )
+    ]  # fmt: skip
+    for image in result.refused:
+        lines.append(tr("  kept, {message}", message=i18n.render(image.message)))
+    if result.deleted:
+        lines.extend(describe_deleted(deleted) for deleted in result.deleted)
+        return "\n".join(lines)
+    if not result.delete:
+        lines.append(tr("Nothing to delete."))
+        return "\n".join(lines)
+    lines.append(tr("These would be deleted:"))
+    lines.extend("  " + what_goes(image.label, result.with_swr_content) for image in result.delete)
+    if result.dry_run:
+        lines.append(tr("Nothing was deleted: run again with --yes to delete them."))
+    return "\n".join(lines)
+
+
+async def _prune(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    body: dict[str, Any] = {
+        "name": args.name, "namespace": args.namespace, "keep": args.keep,
+        "with_swr_content": args.with_swr_content,
+    }  # fmt: skip
+    plan = await service.prune_images(body)
+    if args.yes and plan.delete:
+        ids = [image.id for image in plan.delete]
+        plan = await service.prune_images({**body, "dry_run": False, "ids": ids})
+    out.result(plan.to_dict(), describe_prune(plan))
+    return EXIT_OK
+
+
 Command = Callable[[argparse.Namespace, SaveService, Output], Awaitable[int]]
 COMMANDS: dict[str, Command] = {
     "save": _save, "status": _status, "list": _list, "doctor": _doctor,
     "preflight": _preflight, "cleanup": _cleanup, "manifest": _manifest, "lease": _lease,
-    "restore-script": _restore_script,
+    "restore-script": _restore_script, "library": _library, "delete-image": _delete_image,
+    "prune": _prune,
 }  # fmt: skip
 ALIASES = {"check": "preflight", "clean": "cleanup"}
 

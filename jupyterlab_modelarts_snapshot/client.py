@@ -93,6 +93,7 @@ class ModelArtsClient:
         path: str,
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
+        endpoint: str | None = None,
     ) -> Any:
         """One logical call. Reads are retried with backoff on timeouts, lost connections and
         busy answers; a write is retried only on 429, which says it was not done."""
@@ -102,13 +103,15 @@ class ModelArtsClient:
         while True:
             attempt += 1
             try:
-                response = await self._send(method, path, params, body)
+                response = await self._send(method, path, params, body, endpoint)
             except (UpstreamTimeout, UpstreamUnreachable):
                 if idempotent and attempt < MAX_ATTEMPTS:
                     await asyncio.sleep(backoff_delay(attempt))
                     continue
                 raise
             request_id = response.headers.get("X-Request-Id")
+            if response.status_code == 204 or (response.is_success and not response.content):
+                return {}  # DeleteRepoTag, and deletes that answer nothing
             if response.is_success:
                 try:
                     return response.json()
@@ -145,12 +148,17 @@ class ModelArtsClient:
             raise ModelArtsError(response.status_code, code, msg, request_id)
 
     async def _send(
-        self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: dict[str, Any] | None,
+        endpoint: str | None = None,
     ) -> httpx.Response:
         creds = await self.credentials.get()
         if creds is None:
             raise NoCredentials(" ".join(self.credentials.problems) or None)
-        url = self.settings.endpoint.rstrip("/") + path
+        url = (endpoint or self.settings.endpoint).rstrip("/") + path
         try:
             response = await self.http.request(
                 method,
@@ -188,6 +196,49 @@ class ModelArtsClient:
         result = await self._call("GET", f"{self._project_path}/images", params=params)
         data = result.get("data", []) if isinstance(result, dict) else []
         return [item for item in data if isinstance(item, dict)]
+
+    async def list_images_page(self, **filters: Any) -> dict[str, Any]:
+        """One page of ListImage as ModelArts answers it (``data``, ``total``)."""
+        params = {key: value for key, value in filters.items() if value is not None}
+        result = await self._call("GET", f"{self._project_path}/images", params=params)
+        return result if isinstance(result, dict) else {}
+
+    async def delete_image(self, image_id: str, force: str | None = None) -> None:
+        """DeleteImage. ``force`` takes the SWR content too: "query" sends ``force=true`` (the
+        API reference), "body" sends ``{"is_force": true}`` (the official SDK)."""
+        await self._call(
+            "DELETE",
+            f"{self._project_path}/images/{_safe_id(image_id, 'image')}",
+            params={"force": "true"} if force == "query" else None,
+            body={"is_force": True} if force == "body" else None,
+        )
+
+    def _swr_tags_path(self, namespace: str, repository: str) -> str:
+        # SWR takes a "/" in a repository name as "$".
+        return (
+            f"/v2/manage/namespaces/{quote(namespace, safe='')}/repos/"
+            f"{quote(repository.replace('/', '$'), safe='$')}/tags"
+        )
+
+    async def swr_tag_exists(self, namespace: str, repository: str, tag: str) -> bool:
+        """Is ``repository:tag`` still in SWR (ListRepositoryTags, filtered by the tag)?"""
+        try:
+            result = await self._call(
+                "GET",
+                self._swr_tags_path(namespace, repository),
+                params={"tag": tag, "limit": 100, "offset": 0},
+                endpoint=self.settings.swr_endpoint,
+            )
+        except ModelArtsError as error:
+            if error.status == 404:
+                return False  # the repository or the organization is gone
+            raise
+        items = result if isinstance(result, list) else []
+        return any(isinstance(item, dict) and item.get("Tag") == tag for item in items)
+
+    async def swr_delete_tag(self, namespace: str, repository: str, tag: str) -> None:
+        path = f"{self._swr_tags_path(namespace, repository)}/{quote(tag, safe='')}"
+        await self._call("DELETE", path, endpoint=self.settings.swr_endpoint)
 
     def _notebook_path(self, notebook_id: str) -> str:
         return f"{self._project_path}/notebooks/{_safe_id(notebook_id, 'notebook')}"
@@ -228,6 +279,7 @@ def _error_fields(response: httpx.Response) -> tuple[str | None, str | None]:
         return None, response.reason_phrase or None
     if not isinstance(data, dict):
         return None, None
-    code = data.get("error_code")
-    msg = data.get("error_msg")
+    # ModelArts says error_code/error_msg; SWR errorCode/errorMessage.
+    code = data.get("error_code") or data.get("errorCode")
+    msg = data.get("error_msg") or data.get("errorMessage")
     return (str(code) if code else None), (str(msg)[:1000] if msg else None)

@@ -190,6 +190,21 @@ class ModelArtsSnapshot(Configurable):
         "as RenewLease says) or create_at (as the API reference words it). When the two differ, "
         "the stop time is shown as an estimate.",
     ).tag(config=True)
+    swr_endpoint = Unicode(
+        help="SWR API endpoint, for the SWR content of saved images. Falls back to SWR_ENDPOINT, "
+        "then HUAWEICLOUD_SDK_REGION_SWR_<REGION>, then https://swr-api.<region>.myhuaweicloud.com."
+    ).tag(config=True)
+    delete_force_form = Enum(
+        ["query", "body"],
+        "query",
+        help="How a delete that takes the SWR content asks ModelArts to force it: the query "
+        "force=true (the API reference) or the body is_force (the official SDK).",
+    ).tag(config=True)
+    library_cache_seconds = Float(
+        60.0,
+        min=0,
+        help="Seconds the list of saved images is reused before ListImage is read again.",
+    ).tag(config=True)
     metadata_url = Unicode(
         help="Instance metadata service used for temporary credentials. Falls back to "
         "MODELARTS_METADATA_URL, then the platform's; set it to 'off' to skip it."
@@ -217,6 +232,18 @@ class ModelArtsSnapshot(Configurable):
         if override:
             return override.rstrip("/")
         return f"https://iam.{self.region}.myhuaweicloud.com" if self.region else ""
+
+    @default("swr_endpoint")
+    def _default_swr_endpoint(self) -> str:
+        override = _env("SWR_ENDPOINT")
+        if override:
+            return override.rstrip("/")
+        if self.region:
+            sdk_override = _env(
+                f"HUAWEICLOUD_SDK_REGION_SWR_{self.region.upper().replace('-', '_')}"
+            )
+            return (sdk_override or f"https://swr-api.{self.region}.myhuaweicloud.com").rstrip("/")
+        return ""
 
     @default("hostname")
     def _default_hostname(self) -> str:

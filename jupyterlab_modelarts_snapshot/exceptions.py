@@ -42,6 +42,23 @@ class UnknownJob(SnapshotError):
     pass
 
 
+class UnknownImage(SnapshotError):
+    """No saved image with that ID in the organization asked for."""
+
+
+class DeleteRefused(SnapshotError):
+    """The library will not delete this image: ``reason`` is ``runs-now``, ``starts-next``,
+    ``creating``, ``other-organization`` or ``list-changed``; nothing was sent to delete it."""
+
+    def __init__(self, reason: str, message: str, image_id: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.image_id = image_id
+
+    def body(self) -> dict[str, Any]:
+        return {"message": self.message, "reason": self.reason, "id": self.image_id}
+
+
 class NoRoom(SnapshotError):
     """The state directory has too little free space to keep the save's records: refused
     before create-image, so that no image is made that could not be followed."""
@@ -239,6 +256,8 @@ OUTCOMES: dict[type[SnapshotError], Outcome] = {
     UpstreamTimeout: Outcome(504, 6),
     UpstreamUnreachable: Outcome(504, 6),
     UnknownJob: Outcome(404, 7),
+    UnknownImage: Outcome(404, 7),
+    DeleteRefused: Outcome(409, 11),
     NoReport: Outcome(404, 7),
     CheckBlocked: Outcome(409, 8),
     NoRoom: Outcome(507, 9),

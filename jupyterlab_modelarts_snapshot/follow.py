@@ -17,6 +17,7 @@ from .exceptions import ModelArtsError, UpstreamError
 from .i18n import _
 from .identity import Identity
 from .models import Job, LastError, StopAfterSave, iso, iso_now, moment
+from .rules import canonical_id
 from .store import JobStore, job_from_image
 
 log = logging.getLogger(__name__)
@@ -114,11 +115,32 @@ class Follower:
         await self.write(updated)
         if updated.status != previous.status:
             log.info("Image %s: %s -> %s", job.id, previous.status, updated.status)
+        if updated.status == "ACTIVE" and previous.status != "ACTIVE":
+            updated = await self._confirm_next_start(updated)
         if updated.finished:
             saved_ms = image.get("update_at")
             saved_at = saved_ms / 1000 if isinstance(saved_ms, (int, float)) else None
             updated = await self.carry_out_stop(updated, saved_at)
         return updated
+
+    async def _confirm_next_start(self, job: Job) -> Job:
+        """A save re-points the notebook to its image: once ShowNotebook says so, the record
+        says the next start runs from it (and no other record does). Unconfirmed, it says
+        nothing."""
+        try:
+            notebook = await self.client.get_notebook(job.notebook_id)
+        except UpstreamError as error:
+            log.info("ShowNotebook could not confirm the next start's image (%s)", error)
+            return job
+        image = notebook.get("image")
+        if not isinstance(image, dict) or canonical_id(str(image.get("id") or "")) != job.id:
+            return job
+        for other in self.store.all(job.notebook_id):
+            if other.starts_next and other.id != job.id:
+                await self.write(dataclasses.replace(other, starts_next=False))
+        confirmed = dataclasses.replace(job, starts_next=True)
+        await self.write(confirmed)
+        return confirmed
 
     async def _record_failure(self, job: Job, error: UpstreamError) -> None:
         failure = LastError(message=error.message, at=iso_now(), request_id=error.request_id)

@@ -108,6 +108,8 @@ class Job:
     stop: StopAfterSave | None = None
     # Saved without waiting for the pre-flight's size estimate ("Save now").
     size_check_skipped: bool = False
+    # ShowNotebook confirmed that the instance's next start runs from this image.
+    starts_next: bool = False
 
     @property
     def finished(self) -> bool:
@@ -370,6 +372,100 @@ class Lease:
     refresh_seconds: int
     warning: LeaseWarning | None  # from warn_at on
     last_error: LastError | None  # the last read failed: the figures are from before
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class SavedImage:
+    """One saved (``DEDICATED``) image in the library, as ModelArts lists it, marked with what
+    this instance knows of it."""
+
+    id: str
+    name: str
+    namespace: str
+    tag: str
+    status: str
+    size_kb: int | None
+    created_at: str | None
+    swr_path: str | None
+    # Saved by this instance (its job records) or in the lineage its container started with.
+    from_this_instance: bool
+    # The image this container started from, and the one ShowNotebook says the next start uses.
+    runs_now: bool
+    starts_next: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}:{self.tag}"
+
+
+@dataclass
+class ImageGroup:
+    """The images of one name in one organization, newest first."""
+
+    name: str
+    namespace: str
+    images: list[SavedImage]
+
+
+@dataclass
+class Library:
+    """``GET library``: a page of image groups, newest group first, from a list of ModelArts'
+    that is at most ``library_cache_seconds`` old."""
+
+    namespaces: list[str]
+    groups: list[ImageGroup]
+    total_groups: int
+    total_images: int
+    limit: int
+    offset: int
+    fetched_at: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class DeletedImage:
+    """What one delete removed: the ModelArts registration, and what became of the SWR image
+    (``kept``, ``deleted-with-registration`` by the force flag, or ``deleted`` by DeleteRepoTag)."""
+
+    id: str
+    name: str
+    namespace: str
+    tag: str
+    swr_content: str
+    force: str | None  # the force form sent: "query", "body", or None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class RefusedImage:
+    """An image that a delete or prune leaves, and why (``reason`` a code, ``message`` words)."""
+
+    image: SavedImage
+    reason: str
+    message: str
+
+
+@dataclass
+class PruneResult:
+    """``POST library/prune``: the newest ``keep`` of a name stay; the older ones go, unless
+    refused. A dry run lists ``delete`` and deletes nothing."""
+
+    name: str
+    namespace: str
+    keep: int
+    with_swr_content: bool
+    dry_run: bool
+    kept: list[SavedImage]
+    delete: list[SavedImage]
+    refused: list[RefusedImage]
+    deleted: list[DeletedImage]
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

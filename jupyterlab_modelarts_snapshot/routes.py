@@ -24,6 +24,9 @@ NAMESPACE = "modelarts-snapshot"
 MAX_BODY_BYTES = 64 * 1024
 PAGE_LIMIT_DEFAULT = 100
 PAGE_LIMIT_MAX = 500
+# Image groups in one page of the library.
+LIBRARY_LIMIT_DEFAULT = 20
+LIBRARY_LIMIT_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,25 @@ async def write_restore_script(service: SaveService, request: Request) -> Reply:
     return Reply(200, (await service.write_restore_script(body)).to_dict())
 
 
+async def image_library(service: SaveService, request: Request) -> Reply:
+    namespace = request.query.get("namespace") or None
+    refresh = request.query.get("refresh", "false")
+    if refresh not in ("true", "false"):
+        raise InvalidInput("refresh", _("'refresh' must be true or false."))
+    limit = request.page_argument("limit", LIBRARY_LIMIT_DEFAULT, LIBRARY_LIMIT_MAX)
+    offset = request.page_argument("offset", 0, 10**9)
+    library = await service.image_library(namespace, limit, offset, refresh == "true")
+    return Reply(200, library.to_dict())
+
+
+async def delete_image(service: SaveService, request: Request) -> Reply:
+    return Reply(200, (await service.delete_image(request.json_body())).to_dict())
+
+
+async def prune_images(service: SaveService, request: Request) -> Reply:
+    return Reply(200, (await service.prune_images(request.json_body())).to_dict())
+
+
 JOB = "([^/]+)"
 # Each path under modelarts-snapshot/ (a regular expression whose groups are the operation's
 # arguments), and its operation for each method.
@@ -193,6 +215,9 @@ ROUTES: list[tuple[str, dict[str, Operation]]] = [
     ("lease", {"GET": lease_status, "POST": extend_lease}),
     ("lease/warning", {"POST": lease_warning_shown}),
     ("restore-script", {"POST": write_restore_script}),
+    ("library", {"GET": image_library}),
+    ("library/delete", {"POST": delete_image}),
+    ("library/prune", {"POST": prune_images}),
     # The names of 0.1, kept for one release (CHANGELOG): instance and images.
     ("instance", {"GET": readiness}),
     ("images", {"GET": list_jobs_as_images, "POST": start_save}),

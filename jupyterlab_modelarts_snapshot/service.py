@@ -38,13 +38,17 @@ from .i18n import _
 from .identity import Identity
 from .kernels import KernelProbe, RunningServerKernels
 from .lease import LeaseWatch
+from .library import ImageLibrary
 from .manifest import summary
 from .models import (
     CleanupResult,
+    DeletedImage,
     Job,
     JobPage,
     Lease,
+    Library,
     PreflightReport,
+    PruneResult,
     Readiness,
     RestoreScript,
     SaveRequest,
@@ -90,6 +94,7 @@ class SaveService:
         self.follower = Follower(settings, client, store, self.identity)
         self.preflight = Preflight(settings, client, self.identity, records, kernels)
         self.lease = LeaseWatch(settings, client, self.identity, records, store)
+        self.library = ImageLibrary(settings, client, self.identity, store, records)
         self._create_lock = asyncio.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -113,6 +118,22 @@ class SaveService:
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
+
+    # -- the library of saved images -----------------------------------------------------------
+    async def image_library(
+        self, namespace: str | None = None, limit: int = 50, offset: int = 0, refresh: bool = False
+    ) -> Library:
+        """The saved images of this instance's organizations (or ``namespace``), by name."""
+        await self.follower.load_once()
+        return await self.library.listing(namespace, limit, offset, refresh)
+
+    async def delete_image(self, body: Any) -> DeletedImage:
+        await self.follower.load_once()
+        return await self.library.delete(body)
+
+    async def prune_images(self, body: Any) -> PruneResult:
+        await self.follower.load_once()
+        return await self.library.prune(body)
 
     # -- readiness and jobs ------------------------------------------------------------------
     async def readiness(self) -> Readiness:

@@ -60,6 +60,8 @@ def job_from_image(image: dict[str, Any], notebook_id: str, previous: Job | None
         notebook_id=old.get("notebook_id") or notebook_id,
         changes_summary=previous.changes_summary if previous else None,
         stop=previous.stop if previous else None,
+        size_check_skipped=previous.size_check_skipped if previous else False,
+        starts_next=previous.starts_next if previous else False,
     )
 
 
@@ -142,6 +144,12 @@ class JobStore:
             keys = order[max(0, end - limit) : end]
             jobs = [self._jobs[job_id] for _position, job_id in reversed(keys)]
             return JobPage(jobs=jobs, total=len(order), limit=limit, offset=offset)
+
+    def all(self, notebook_id: str) -> list[Job]:
+        """Every job of a notebook, in no order."""
+        self.sync()
+        with self._lock:
+            return [self._jobs[job_id] for _position, job_id in self._order.get(notebook_id, [])]
 
     def unfinished(self, notebook_id: str | None = None) -> list[Job]:
         self.sync()

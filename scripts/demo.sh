@@ -25,6 +25,7 @@ EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT"
 
 # What a ModelArts instance would provide; the emulator accepts these demo keys.
 export MODELARTS_ENDPOINT="$EMULATOR_URL"
+export SWR_ENDPOINT="$EMULATOR_URL"
 export MODELARTS_REGION="cn-north-4"
 export MODELARTS_METADATA_URL="$EMULATOR_URL"
 export MODELARTS_NOTEBOOK_ID="6b0f3c5e-1d2a-4c8b-9e7f-0a1b2c3d4e5f"

@@ -122,6 +122,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
         if name.startswith(("HUAWEICLOUD_SDK_", "MODELARTS_")) or name in PLATFORM_VARIABLES:
             monkeypatch.delenv(name)
+    monkeypatch.delenv("SWR_ENDPOINT", raising=False)
     monkeypatch.setenv("MODELARTS_METADATA_URL", "off")
     # The CLI speaks the language of the environment: English unless a test asks otherwise.
     for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
@@ -135,6 +136,7 @@ def modelarts_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path:
     """Environment of a ready instance talking to the emulator with AK/SK from the environment."""
     emulator.reset()
     monkeypatch.setenv("MODELARTS_ENDPOINT", emulator.url)
+    monkeypatch.setenv("SWR_ENDPOINT", emulator.url)  # SWR's routes have their own prefix
     monkeypatch.setenv("HUAWEICLOUD_SDK_PROJECT_ID", DEMO_PROJECT_ID)
     monkeypatch.setenv("MODELARTS_NOTEBOOK_ID", DEMO_NOTEBOOK_ID)
     monkeypatch.setenv("HUAWEICLOUD_SDK_AK", DEMO_ACCESS_KEY)

@@ -45,6 +45,12 @@ MODELS = [
     (models.AtRisk, "AtRisk"),
     (models.RestoreScript, "RestoreScript"),
     (models.NotRestorable, "NotRestorable"),
+    (models.SavedImage, "SavedImage"),
+    (models.ImageGroup, "ImageGroup"),
+    (models.Library, "Library"),
+    (models.DeletedImage, "DeletedImage"),
+    (models.RefusedImage, "RefusedImage"),
+    (models.PruneResult, "PruneResult"),
 ]
 SCHEMA_OF = {model.__name__: name for model, name in MODELS}
 

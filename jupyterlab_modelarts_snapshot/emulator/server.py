@@ -32,7 +32,8 @@ async def serve(state: EmulatorState, host: str, port: int) -> None:
         flush=True,
     )
     settings = (
-        f"  MODELARTS_ENDPOINT={url}\n  HUAWEICLOUD_SDK_PROJECT_ID={state.project_id}\n"
+        f"  MODELARTS_ENDPOINT={url}\n  SWR_ENDPOINT={url}\n"
+        f"  HUAWEICLOUD_SDK_PROJECT_ID={state.project_id}\n"
         f"  MODELARTS_NOTEBOOK_ID={DEMO_NOTEBOOK_ID}\n  HUAWEICLOUD_SDK_AK={DEMO_ACCESS_KEY}\n"
         f"  HUAWEICLOUD_SDK_SK={DEMO_SECRET_KEY}\n  MODELARTS_METADATA_URL={url}"
     )

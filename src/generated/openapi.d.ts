@@ -210,6 +210,57 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/modelarts-snapshot/library': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every saved (DEDICATED) image of the organizations this instance saved to, or of namespace, grouped by name, newest first, a page of groups at a time; read from ModelArts at most once per library_cache_seconds. */
+    get: operations['imageLibrary'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/modelarts-snapshot/library/delete': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Delete one listed image: its ModelArts registration, and with with_swr_content its SWR image too. Refused (409, nothing sent) for the image the instance runs or starts next from, one still being saved, and one of another organization. */
+    post: operations['deleteImage'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/modelarts-snapshot/library/prune': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Keep the newest keep images of a name in an organization: a dry run (the default) lists what would go; with dry_run false and the listed ids, deletes exactly those. */
+    post: operations['pruneImages'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -274,6 +325,8 @@ export interface components {
       stop: components['schemas']['StopAfterSave'] | null;
       /** @description The save was started without waiting for the pre-flight's size estimate ('Save now'). */
       size_check_skipped: boolean;
+      /** @description ShowNotebook confirmed that the next start of this instance runs from this image (a save re-points the notebook to its image). False until confirmed. */
+      starts_next: boolean;
     };
     /** @description Why the last status check of an unfinished save failed. */
     LastError: {
@@ -516,6 +569,108 @@ export interface components {
       not_restorable: components['schemas']['NotRestorable'][];
       /** @description Each save writes it again. */
       after_each_save: boolean;
+    };
+    /** @description One saved (DEDICATED) image as ModelArts lists it, marked with what this instance knows of it. */
+    SavedImage: {
+      id: string;
+      name: string;
+      /** @description The SWR organization. */
+      namespace: string;
+      tag: string;
+      /** @description ModelArts' status: INIT, CREATING, ACTIVE, CREATE_FAILED, ERROR, DELETED. */
+      status: string;
+      size_kb: number | null;
+      /** Format: date-time */
+      created_at: string | null;
+      swr_path: string | null;
+      /** @description Saved by this instance (its job records), or in the lineage its container started with. */
+      from_this_instance: boolean;
+      /** @description The image this container started from. */
+      runs_now: boolean;
+      /** @description The image ShowNotebook says the next start runs from, when it is not the one running now. */
+      starts_next: boolean;
+    };
+    /** @description The images of one name in one organization, newest first. */
+    ImageGroup: {
+      name: string;
+      namespace: string;
+      images: components['schemas']['SavedImage'][];
+    };
+    /** @description A page of image groups, the group with the newest image first. */
+    Library: {
+      /** @description The organizations listed: the one asked for, or those this instance has saved to. */
+      namespaces: string[];
+      groups: components['schemas']['ImageGroup'][];
+      total_groups: number;
+      total_images: number;
+      limit: number;
+      offset: number;
+      /**
+       * Format: date-time
+       * @description When ModelArts was asked for the list (it is reused for library_cache_seconds); null when no organization is listed.
+       */
+      fetched_at: string | null;
+    };
+    /** @description What one delete removed. */
+    DeletedImage: {
+      id: string;
+      name: string;
+      namespace: string;
+      tag: string;
+      /**
+       * @description kept: only the ModelArts registration went, the SWR image keeps its storage; deleted-with-registration: the force flag took it; deleted: DeleteRepoTag took the tag the force flag left.
+       * @enum {string}
+       */
+      swr_content: 'kept' | 'deleted-with-registration' | 'deleted';
+      /**
+       * @description The force form sent with DeleteImage (the delete_force_form setting), or null.
+       * @enum {string|null}
+       */
+      force: 'query' | 'body' | null;
+    };
+    RefusedImage: {
+      image: components['schemas']['SavedImage'];
+      /** @enum {string} */
+      reason: 'runs-now' | 'starts-next' | 'creating' | 'other-organization';
+      message: string;
+    };
+    /** @description Keep the newest keep images of a name; the older ones go unless refused. */
+    PruneResult: {
+      name: string;
+      namespace: string;
+      keep: number;
+      with_swr_content: boolean;
+      dry_run: boolean;
+      kept: components['schemas']['SavedImage'][];
+      delete: components['schemas']['SavedImage'][];
+      refused: components['schemas']['RefusedImage'][];
+      deleted: components['schemas']['DeletedImage'][];
+    };
+    DeleteImageRequest: {
+      /** @description The image ID, as the library lists it. */
+      id: string;
+      /** @description The SWR organization. */
+      namespace: string;
+      /**
+       * @description Also delete the SWR image and its storage (the force flag, then DeleteRepoTag if the tag is still there). Without it, only the ModelArts registration goes.
+       * @default false
+       */
+      with_swr_content: boolean;
+    };
+    PruneRequest: {
+      name: string;
+      /** @description The SWR organization. */
+      namespace: string;
+      keep: number;
+      /** @default false */
+      with_swr_content: boolean;
+      /**
+       * @description List what would go, deleting nothing (the default).
+       * @default true
+       */
+      dry_run: boolean;
+      /** @description To delete (dry_run false): the IDs the dry run listed in delete; refused with 409 list-changed if the list is no longer that. */
+      ids?: string[];
     };
   };
   responses: {
@@ -1182,6 +1337,245 @@ export interface operations {
         };
       };
       403: components['responses']['Forbidden'];
+    };
+  };
+  imageLibrary: {
+    parameters: {
+      query?: {
+        /** @description One organization instead of those this instance saved to. */
+        namespace?: string;
+        /** @description How many groups (default 20). */
+        limit?: number;
+        /** @description How many groups to skip. */
+        offset?: number;
+        /** @description true reads ModelArts again now. */
+        refresh?: 'true' | 'false';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of groups. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Library'];
+        };
+      };
+      /** @description A bad namespace, limit, offset or refresh. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            field: string;
+          };
+        };
+      };
+      403: components['responses']['Forbidden'];
+      /** @description Not ready. */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description ModelArts refused the list. */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description ModelArts did not answer. */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteImage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DeleteImageRequest'];
+      };
+    };
+    responses: {
+      /** @description What was deleted. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeletedImage'];
+        };
+      };
+      /** @description A bad body; nothing was sent. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            field: string;
+          };
+        };
+      };
+      403: components['responses']['Forbidden'];
+      /** @description The organization has no such saved image. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Refused, with the reason; nothing was deleted. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {string} */
+            reason:
+              | 'runs-now'
+              | 'starts-next'
+              | 'creating'
+              | 'other-organization'
+              | 'list-changed';
+            id?: string | null;
+          };
+        };
+      };
+      /** @description Not ready. */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description ModelArts or SWR refused. */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description ModelArts or SWR did not answer. */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  pruneImages: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PruneRequest'];
+      };
+    };
+    responses: {
+      /** @description The plan, and on a real run what was deleted. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PruneResult'];
+        };
+      };
+      /** @description A bad body; nothing was sent. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            field: string;
+          };
+        };
+      };
+      403: components['responses']['Forbidden'];
+      /** @description The list to delete changed since the dry run (list-changed); nothing was deleted. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {string} */
+            reason:
+              | 'runs-now'
+              | 'starts-next'
+              | 'creating'
+              | 'other-organization'
+              | 'list-changed';
+            id?: string | null;
+          };
+        };
+      };
+      /** @description Not ready. */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description ModelArts or SWR refused. */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description ModelArts or SWR did not answer. */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
 }
