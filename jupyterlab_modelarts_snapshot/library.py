@@ -237,7 +237,11 @@ class ImageLibrary:
         allowed = {"name", "namespace", "keep", "with_swr_content", "dry_run", "ids"}
         request = _object(body, allowed, {"name", "namespace", "keep"})
         name, namespace, keep = request["name"], request["namespace"], request["keep"]
-        problem = check_field("name", name) if isinstance(name, str) else _("must be text")
+        problem = (
+            check_field("name", name)
+            if isinstance(name, str)
+            else _("'name' must be the image name, as text.")
+        )
         if problem:
             raise InvalidInput("name", problem)
         self._check_namespace(namespace)
