@@ -849,8 +849,13 @@ def describe_library(library: Library) -> str:
     return "\n".join(lines)
 
 
+async def library_for(args: argparse.Namespace, service: SaveService) -> Library:
+    """What ``library`` asks (the CLI's and the magic's)."""
+    return await service.image_library(args.namespace, args.limit, args.offset, args.refresh)
+
+
 async def _library(args: argparse.Namespace, service: SaveService, out: Output) -> int:
-    library = await service.image_library(args.namespace, args.limit, args.offset, args.refresh)
+    library = await library_for(args, service)
     out.result(library.to_dict(), describe_library(library))
     return EXIT_OK
 
@@ -877,16 +882,22 @@ def describe_deleted(deleted: DeletedImage) -> str:
     return tr("Deleted {label} from ModelArts and SWR.", label=label)
 
 
+async def what_would_go(args: argparse.Namespace, service: SaveService) -> str:
+    """``delete-image``'s confirmation: the image by name, from the library's (cached) list."""
+    library = await service.image_library(args.namespace, LIBRARY_LIMIT_MAX, 0)
+    listed = (image for group in library.groups for image in group.images)
+    label = next((image.label for image in listed if image.id == args.id), args.id)
+    return tr("This deletes {what}", what=what_goes(label, args.with_swr_content))
+
+
+def delete_body(args: argparse.Namespace) -> dict[str, Any]:
+    return {"id": args.id, "namespace": args.namespace, "with_swr_content": args.with_swr_content}
+
+
 async def _delete_image(args: argparse.Namespace, service: SaveService, out: Output) -> int:
-    body = {"id": args.id, "namespace": args.namespace, "with_swr_content": args.with_swr_content}
+    body = delete_body(args)
     if not args.yes:
-        # Name what goes, from the library's (cached) list.
-        library = await service.image_library(args.namespace, LIBRARY_LIMIT_MAX, 0)
-        listed = (image for group in library.groups for image in group.images)
-        label = next((image.label for image in listed if image.id == args.id), args.id)
-        print(
-            tr("This deletes {what}", what=what_goes(label, args.with_swr_content)), file=sys.stderr
-        )
+        print(await what_would_go(args, service), file=sys.stderr)
         try:
             answer = await asyncio.to_thread(input, tr("Delete it? [y/N] (--yes skips this) "))
         except EOFError:  # no terminal to answer: the answer is no
@@ -921,7 +932,8 @@ def describe_prune(result: PruneResult) -> str:
     return "\n".join(lines)
 
 
-async def _prune(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+async def prune_for(args: argparse.Namespace, service: SaveService) -> PruneResult:
+    """A dry run; with --yes, then the deletion of exactly what it listed (CLI and magic)."""
     body: dict[str, Any] = {
         "name": args.name, "namespace": args.namespace, "keep": args.keep,
         "with_swr_content": args.with_swr_content,
@@ -930,6 +942,11 @@ async def _prune(args: argparse.Namespace, service: SaveService, out: Output) ->
     if args.yes and plan.delete:
         ids = [image.id for image in plan.delete]
         plan = await service.prune_images({**body, "dry_run": False, "ids": ids})
+    return plan
+
+
+async def _prune(args: argparse.Namespace, service: SaveService, out: Output) -> int:
+    plan = await prune_for(args, service)
     out.result(plan.to_dict(), describe_prune(plan))
     return EXIT_OK
 

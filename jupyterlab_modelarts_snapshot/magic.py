@@ -5,6 +5,9 @@
     %modelarts_snapshot status ID
     %modelarts_snapshot lease [--extend HOURS]
     %modelarts_snapshot restore-script
+    %modelarts_snapshot library [--namespace ORG]
+    %modelarts_snapshot delete-image ID --namespace ORG [--with-swr-content] --yes
+    %modelarts_snapshot prune --name NAME --namespace ORG --keep N [--with-swr-content] [--yes]
 
 It works in any kernel env the package is installed in, with no server extension (on JupyterLab 3
 images, and before the Jupyter server is restarted after an install). The cell returns at once;
@@ -24,13 +27,20 @@ from IPython.display import Pretty, display
 from . import i18n
 from .cli import (
     build_parser,
+    delete_body,
+    describe_deleted,
     describe_job,
     describe_lease,
+    describe_library,
+    describe_prune,
     describe_restore_script,
     lease_for,
+    library_for,
+    prune_for,
     request_id_line,
     restore_script_for,
     save_body,
+    what_would_go,
 )
 from .config import load_settings
 from .exceptions import SnapshotError
@@ -38,6 +48,7 @@ from .i18n import _, tr
 from .models import Job
 from .service import SaveService, build_service
 
+MAGIC_COMMANDS = ("save", "status", "lease", "restore-script", "library", "delete-image", "prune")
 PAUSE_NOTE = _(
     "The instance pauses while ModelArts saves it; this output goes on by itself afterwards."
 )
@@ -60,11 +71,11 @@ class SnapshotMagics(Magics):
             args = build_parser().parse_args([word for word in words if word not in config_args])
         except SystemExit:  # --help, or a usage error already printed
             return
-        if args.command not in ("save", "status", "lease", "restore-script"):
+        if args.command not in MAGIC_COMMANDS:
             print(
                 tr(
-                    "%modelarts_snapshot supports 'save', 'status', 'lease' and "
-                    "'restore-script'; use the CLI for the rest."
+                    "%modelarts_snapshot supports 'save', 'status', 'lease', 'restore-script', "
+                    "'library', 'delete-image' and 'prune'; use the CLI for the rest."
                 )
             )
             return
@@ -74,6 +85,9 @@ class SnapshotMagics(Magics):
             "status": self._status,
             "lease": self._lease,
             "restore-script": self._restore_script,
+            "library": self._library,
+            "delete-image": self._delete_image,
+            "prune": self._prune,
         }[args.command]
         follow = work(args, config_args, handle)
         try:
@@ -113,6 +127,33 @@ class SnapshotMagics(Magics):
             async with build_service(load_settings(config_args)) as service:
                 script = await restore_script_for(args, service)
                 handle.update(Pretty(describe_restore_script(script)))
+        except SnapshotError as error:
+            handle.update(Pretty(_error_text(error, lease=True)))
+
+    async def _library(self, args: Any, config_args: list[str], handle: Any) -> None:
+        try:
+            async with build_service(load_settings(config_args)) as service:
+                handle.update(Pretty(describe_library(await library_for(args, service))))
+        except SnapshotError as error:
+            handle.update(Pretty(_error_text(error, lease=True)))
+
+    async def _delete_image(self, args: Any, config_args: list[str], handle: Any) -> None:
+        """A cell cannot be asked: without --yes it says what would go and deletes nothing."""
+        try:
+            async with build_service(load_settings(config_args)) as service:
+                if not args.yes:
+                    words = await what_would_go(args, service)
+                    handle.update(Pretty(f"{words}\n{tr('Add --yes to delete it.')}"))
+                    return
+                deleted = await service.delete_image(delete_body(args))
+                handle.update(Pretty(describe_deleted(deleted)))
+        except SnapshotError as error:
+            handle.update(Pretty(_error_text(error, lease=True)))
+
+    async def _prune(self, args: Any, config_args: list[str], handle: Any) -> None:
+        try:
+            async with build_service(load_settings(config_args)) as service:
+                handle.update(Pretty(describe_prune(await prune_for(args, service))))
         except SnapshotError as error:
             handle.update(Pretty(_error_text(error, lease=True)))
 

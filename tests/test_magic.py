@@ -166,3 +166,31 @@ def test_restore_script_from_a_cell(
     assert f"Restore script written: {script}" in shown
     assert f"bash {script}" in shown
     assert script.read_text().startswith("#!/usr/bin/env bash")
+
+
+def test_the_library_from_a_cell(
+    kernel: BlockingKernelClient, modelarts_env: Emulator, state_dir: Path
+) -> None:
+    images = [
+        modelarts_env.seed_image(name="cell-env", namespace="cell-org", tag=f"v{n}")
+        for n in range(3)
+    ]
+    settings = f"--ModelArtsSnapshot.state_dir={state_dir}"
+    run(kernel, "%load_ext jupyterlab_modelarts_snapshot")
+    run(kernel, f"%modelarts_snapshot library --namespace cell-org {settings}")
+    shown = next(text for text in cell_texts(kernel, 30) if "saved image(s)" in text)
+    assert "cell-org/cell-env" in shown and all(image["id"] in shown for image in images)
+    # A cell cannot be asked: a delete without --yes says what would go, and sends nothing.
+    run(
+        kernel,
+        f"%modelarts_snapshot delete-image {images[0]['id']} --namespace cell-org {settings}",
+    )
+    shown = next(text for text in cell_texts(kernel, 30) if "Add --yes" in text)
+    assert "the ModelArts registration only" in shown
+    run(
+        kernel,
+        f"%modelarts_snapshot prune --name cell-env --namespace cell-org --keep 1 {settings}",
+    )
+    shown = next(text for text in cell_texts(kernel, 30) if "These would be deleted" in text)
+    assert "run again with --yes" in shown
+    assert modelarts_env.count("delete_image") == 0
