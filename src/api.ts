@@ -12,8 +12,14 @@ import type {
   IJob,
   IJobPage,
   ILease,
+  IDeletedImage,
+  IDeleteImageRequest,
+  ILibrary,
+  ILibraryQuery,
   IManifestNow,
   IPreflightReport,
+  IPruneRequest,
+  IPruneResult,
   IReadiness,
   IRestoreScript,
   ISaveRequest
@@ -37,6 +43,7 @@ export class ApiError extends ServerConnection.ResponseError {
     this.check = body?.check ?? null;
     this.job = body?.job ?? null;
     this.problems = body?.problems ?? [];
+    this.reason = body?.reason ?? null;
   }
 
   /** The HTTP status of the answer. */
@@ -51,6 +58,8 @@ export class ApiError extends ServerConnection.ResponseError {
   readonly job: IJob | null;
   /** What the server misses to save (412). */
   readonly problems: string[];
+  /** Why the library refused a delete or a prune (409), e.g. `runs-now`, `list-changed`. */
+  readonly reason: string | null;
 }
 
 /**
@@ -212,6 +221,65 @@ export function writeRestoreScript(
     )
   });
 }
+
+/**
+ * `GET library`: a page of the saved image groups of `namespace`, or of the organizations
+ * this instance saved to; `refresh` reads ModelArts again instead of the server's cached list.
+ */
+export function getLibrary(query: ILibraryQuery): Promise<ILibrary> {
+  const params = new URLSearchParams();
+  if (query.namespace) {
+    params.set('namespace', query.namespace);
+  }
+  if (query.limit !== undefined) {
+    params.set('limit', String(query.limit));
+  }
+  if (query.offset !== undefined) {
+    params.set('offset', String(query.offset));
+  }
+  if (query.refresh) {
+    params.set('refresh', query.refresh);
+  }
+  const search = params.toString();
+  return request<ILibrary>(
+    search ? `library?${search}` : 'library',
+    {},
+    // Reading a large organization from ModelArts takes a page per 200 images.
+    3 * REQUEST_TIMEOUT_MS
+  );
+}
+
+/** `POST library/delete`: delete one listed image, and with `with_swr_content` its SWR image. */
+export function deleteImage(body: IDeleteImageRequest): Promise<IDeletedImage> {
+  return request<IDeletedImage>('library/delete', {
+    method: 'POST',
+    body: JSON.stringify(body)
+  });
+}
+
+/**
+ * `POST library/prune`: keep the newest `keep` images of a name. A dry run (the default) lists
+ * what would go; `dry_run: false` with exactly those `ids` deletes them.
+ */
+export function pruneImages(body: IPruneRequest): Promise<IPruneResult> {
+  return request<IPruneResult>('library/prune', {
+    method: 'POST',
+    body: JSON.stringify(body)
+  });
+}
+
+/** The calls the library model makes: these in the product, a stand-in in unit tests. */
+export interface ILibraryAPI {
+  list(query: ILibraryQuery): Promise<ILibrary>;
+  remove(body: IDeleteImageRequest): Promise<IDeletedImage>;
+  prune(body: IPruneRequest): Promise<IPruneResult>;
+}
+
+export const libraryAPI: ILibraryAPI = {
+  list: getLibrary,
+  remove: deleteImage,
+  prune: pruneImages
+};
 
 /** The calls the lease model makes: these in the product, a stand-in in unit tests. */
 export interface ILeaseAPI {

@@ -19,6 +19,7 @@ import { saveIcon } from './icons';
 import { PANEL_ID, PLUGIN_ID } from './ids';
 import { LeaseModel } from './lease';
 import { LeaseStatusItem, warnBeforeStop } from './leaseview';
+import { LibraryModel } from './library';
 import { JobsModel } from './model';
 import { JobsPanel } from './panel';
 import { DEFAULT_SETTINGS, watchSettings } from './settings';
@@ -28,6 +29,9 @@ import {
   KernelTransport,
   ServiceConnection
 } from './transport';
+
+/** The organization of this page's last save (the key `commands.ts` saves it under). */
+const LAST_NAMESPACE_KEY = `${PLUGIN_ID}:last-namespace`;
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
@@ -88,12 +92,24 @@ const plugin: JupyterFrontEndPlugin<void> = {
         lease.start();
       }
     });
+    // The saved images, read when their section opens; a save that ends adds one to them.
+    const library = new LibraryModel({
+      suggestNamespace: async () =>
+        ((await state?.fetch(LAST_NAMESPACE_KEY)) as string | undefined) ||
+        settings.defaultNamespace
+    });
+    model.finished.connect((_, job) => {
+      if (job.status === 'ACTIVE') {
+        library.invalidate();
+      }
+    });
     const panel = new JobsPanel({
       model,
       trans,
       commands: app.commands,
       connection,
-      lease
+      lease,
+      library
     });
     panel.id = PANEL_ID;
     panel.title.icon = saveIcon;

@@ -20,6 +20,8 @@ import {
 import { CommandIDs } from './ids';
 import { LeaseModel } from './lease';
 import { LeaseSection, RestoreScriptSection } from './leaseview';
+import { LibraryModel } from './library';
+import { LibrarySection } from './libraryview';
 import { isFinished, JobsModel } from './model';
 import { downloadText } from './dom';
 import { ServiceConnection } from './transport';
@@ -49,6 +51,7 @@ export class JobsPanel extends ReactWidget {
     this._commands = options.commands;
     this._connection = options.connection ?? null;
     this._lease = options.lease ?? null;
+    this._library = options.library ?? null;
     this._connection?.changed.connect(() => this.update(), this);
     this.addClass('jp-ModelArtsSnapshot-panel');
     // Elapsed times move on while a save runs.
@@ -158,6 +161,9 @@ export class JobsPanel extends ReactWidget {
             )}
           </section>
         )}
+        {this._library && !model.serverMissing && (
+          <LibrarySection model={this._library} trans={trans} />
+        )}
         {this._connection?.kind && (
           <p className="jp-ModelArtsSnapshot-transport">
             {transportText(this._connection.kind, trans)}
@@ -246,6 +252,11 @@ export class JobsPanel extends ReactWidget {
             )}
           </div>
         )}
+        {job.starts_next && (
+          <div className="jp-ModelArtsSnapshot-startsNext">
+            {trans.__('The next start of this instance runs from this image.')}
+          </div>
+        )}
         {job.stop && (
           <div
             className="jp-ModelArtsSnapshot-jobStop"
@@ -307,6 +318,7 @@ export class JobsPanel extends ReactWidget {
   private _commands: CommandRegistry;
   private _connection: ServiceConnection | null;
   private _lease: LeaseModel | null;
+  private _library: LibraryModel | null;
   private _timer: number;
 }
 
@@ -319,5 +331,7 @@ export namespace JobsPanel {
     connection?: ServiceConnection;
     /** The auto-stop, counted down in its own section. */
     lease?: LeaseModel;
+    /** Every saved image of the organizations, in its own section. */
+    library?: LibraryModel;
   }
 }

@@ -73,6 +73,35 @@ export type IManagerChanges = Schemas['ManagerChanges'];
 /** One save in a lineage (an open object in the document, read as this). */
 export type ILineageEntry = Schemas['LineageEntry'];
 
+/** `GET library`: a page of saved image groups, the group with the newest image first. */
+export type ILibrary = Schemas['Library'];
+
+/** The saved images of one name in one organization, newest first. */
+export type IImageGroup = Schemas['ImageGroup'];
+
+/** One saved image as ModelArts lists it, marked with what this instance knows of it. */
+export type ISavedImage = Schemas['SavedImage'];
+
+/** The query of `GET library`. */
+export type ILibraryQuery = NonNullable<
+  operations['imageLibrary']['parameters']['query']
+>;
+
+/** The body of `POST library/delete`. */
+export type IDeleteImageRequest = Schemas['DeleteImageRequest'];
+
+/** What `POST library/delete` removed. */
+export type IDeletedImage = Schemas['DeletedImage'];
+
+/** The body of `POST library/prune`. */
+export type IPruneRequest = Schemas['PruneRequest'];
+
+/** What `POST library/prune` would delete (a dry run) or deleted. */
+export type IPruneResult = Schemas['PruneResult'];
+
+/** An image a prune leaves, and why. */
+export type IRefusedImage = Schemas['RefusedImage'];
+
 /**
  * The body of an error answer: `Error`, and what the statuses of `POST jobs` add to it
  * (the field to fix, the refusing check, the unfinished job, the missing parts, and
@@ -83,5 +112,6 @@ export type IErrorBody = Schemas['Error'] &
     Omit<Schemas['UpstreamError'], 'message'> &
       Answer<'startSave', 400> &
       Answer<'startSave', 409> &
-      Answer<'startSave', 412>
+      Answer<'startSave', 412> &
+      Answer<'deleteImage', 409>
   >;

@@ -10,12 +10,15 @@ import { PageConfig } from '@jupyterlab/coreutils';
 import {
   ApiError,
   cleanCaches,
+  deleteImage,
   getJob,
+  getLibrary,
   getManifestNow,
   getPreflight,
   getReadiness,
   listJobs,
   getRebuildFile,
+  pruneImages,
   ServerExtensionMissing,
   setPageLanguage,
   startPreflight,
@@ -165,6 +168,62 @@ describe('the REST calls', () => {
       requestId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
       job: null,
       field: null
+    });
+  });
+
+  it('list, delete and prune saved images on the paths of openapi.json', async () => {
+    await getLibrary({});
+    await getLibrary({
+      namespace: 'team a',
+      limit: 10,
+      offset: 20,
+      refresh: 'true'
+    });
+    await deleteImage({ id: 'i1', namespace: 'team', with_swr_content: true });
+    await pruneImages({
+      name: 'env',
+      namespace: 'team',
+      keep: 2,
+      dry_run: false,
+      ids: ['i2']
+    });
+    expect(asked.map(item => `${item.method} ${item.path}`)).toEqual([
+      'GET /modelarts-snapshot/library',
+      'GET /modelarts-snapshot/library?namespace=team+a&limit=10&offset=20&refresh=true',
+      'POST /modelarts-snapshot/library/delete',
+      'POST /modelarts-snapshot/library/prune'
+    ]);
+    expect(JSON.parse(asked[2].body)).toEqual({
+      id: 'i1',
+      namespace: 'team',
+      with_swr_content: true
+    });
+    expect(JSON.parse(asked[3].body)).toEqual({
+      name: 'env',
+      namespace: 'team',
+      keep: 2,
+      dry_run: false,
+      ids: ['i2']
+    });
+  });
+
+  it("give a refused delete's reason", async () => {
+    answer = {
+      status: 409,
+      body: JSON.stringify({
+        message: 'team/env:v1 is the image this instance runs.',
+        reason: 'runs-now',
+        id: 'i1'
+      })
+    };
+    const refusal = await deleteImage({ id: 'i1', namespace: 'team' }).catch(
+      error => error
+    );
+    expect(refusal).toBeInstanceOf(ApiError);
+    expect(refusal).toMatchObject({
+      status: 409,
+      reason: 'runs-now',
+      message: 'team/env:v1 is the image this instance runs.'
     });
   });
 
