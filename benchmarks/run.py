@@ -10,6 +10,7 @@ in the same run. Prints a table and writes ``benchmarks/results.json``.
     python benchmarks/run.py --manifest    # recording what an image holds
     python benchmarks/run.py --kernel      # GET jobs/{id} through REST and the service kernel
     python benchmarks/run.py --lease       # ShowLease calls with 20 tabs open (--quick: 30 s)
+    python benchmarks/run.py --library     # the library's first page against 1,000 images
 """
 
 from __future__ import annotations
@@ -905,6 +906,92 @@ def lease_benchmark(quick: bool) -> int:
     return 0 if all(p["show_lease"] <= p["ceiling"] for p in phases.values()) else 1
 
 
+LIBRARY_IMAGES = 1000
+LIBRARY_NAMES = 10
+LIBRARY_REQUESTS = 300
+
+
+def library_benchmark() -> int:
+    """The library's first page against 1,000 seeded saved images: the upstream calls and the
+    time of the first (cold) page, then ``LIBRARY_REQUESTS`` more pages within the cache's
+    lifetime (latency, and the calls they send: none)."""
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab_modelarts_snapshot.emulator", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert emulator.stdout is not None
+        url = json.loads(emulator.stdout.readline())["url"]
+        control = httpx.Client(base_url=url, timeout=60)
+        now_ms = int(time.time() * 1000)
+        seeded = control.post(
+            "/_emulator/images",
+            json=[
+                {
+                    "name": f"env-{index % LIBRARY_NAMES}",
+                    "namespace": "bench-org",
+                    "tag": f"t{index:04d}",
+                    "create_at": now_ms - index * 60_000,
+                }
+                for index in range(LIBRARY_IMAGES)
+            ],
+        )  # fmt: skip
+        seeded.raise_for_status()
+        env = {
+            "MODELARTS_ENDPOINT": url, "SWR_ENDPOINT": url, "MODELARTS_NOTEBOOK_ID": DEMO_NOTEBOOK_ID,
+            "HUAWEICLOUD_SDK_PROJECT_ID": DEMO_PROJECT_ID, "HUAWEICLOUD_SDK_AK": DEMO_ACCESS_KEY,
+            "HUAWEICLOUD_SDK_SK": DEMO_SECRET_KEY, "MODELARTS_METADATA_URL": "off",
+        }  # fmt: skip
+        with tempfile.TemporaryDirectory() as tmp:
+            server = JupyterServer(
+                Path(tmp) / "server", Path(tmp) / "state", poll_interval=10, env=env
+            ).start()
+            try:
+                control.delete("/_emulator/requests")
+                page = {"namespace": "bench-org", "limit": "20"}
+                t0 = time.perf_counter()
+                first = server.api("GET", "library", params=page)
+                cold_ms = (time.perf_counter() - t0) * 1000
+                assert first.status_code == 200, first.text
+                assert first.json()["total_images"] == LIBRARY_IMAGES
+                cold_calls = control.get("/_emulator/requests").json()["counts"]
+                latencies = []
+                for _ in range(LIBRARY_REQUESTS):
+                    t1 = time.perf_counter()
+                    assert server.api("GET", "library", params=page).status_code == 200
+                    latencies.append((time.perf_counter() - t1) * 1000)
+                warm_calls = control.get("/_emulator/requests").json()["counts"]
+            finally:
+                server.stop()
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+    results = {
+        "images": LIBRARY_IMAGES,
+        "first_page_ms": round(cold_ms, 1),
+        "first_page_upstream_calls": cold_calls,
+        "cached_pages": LIBRARY_REQUESTS,
+        "cached_page_ms": {
+            "p50": round(statistics.median(latencies), 2),
+            "p99": round(percentile(latencies, 0.99), 2),
+        },
+        "upstream_calls_after_first_page": {
+            route: count - cold_calls.get(route, 0)
+            for route, count in warm_calls.items()
+            if count != cold_calls.get(route, 0)
+        },
+    }
+    (ROOT / "benchmarks" / "library-results.json").write_text(json.dumps(results, indent=2) + "\n")
+    cached = results["cached_page_ms"]
+    print(
+        f"library, first page of {LIBRARY_IMAGES:,} saved images: {results['first_page_ms']} ms, "
+        f"upstream calls {cold_calls}\n"
+        f"{LIBRARY_REQUESTS} more pages within the cache's lifetime: p50 {cached['p50']} ms, "
+        f"p99 {cached['p99']} ms; upstream calls {results['upstream_calls_after_first_page']}"
+    )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -930,7 +1017,14 @@ def main() -> int:
         action="store_true",
         help="only the ShowLease calls of 20 tabs counting down (120 s twice; --quick: 30 s)",
     )
+    parser.add_argument(
+        "--library",
+        action="store_true",
+        help="only the library's first page against 1,000 saved images, and cached pages",
+    )
     args = parser.parse_args()
+    if args.library:
+        return library_benchmark()
     if args.lease:
         return lease_benchmark(args.quick)
     if args.manifest:

@@ -32,7 +32,7 @@ from .exceptions import (
     outcome,
 )
 from .i18n import _, tr
-from .library import LIBRARY_LIMIT_MAX
+from .library import KEEP_MAX, LIBRARY_LIMIT_MAX
 from .models import (
     LEVELS,
     SERVICE_KERNEL,
@@ -745,6 +745,12 @@ def build_parser() -> argparse.ArgumentParser:
     library.add_argument("--limit", type=int, default=20, help=tr("how many names (default 20)"))
     library.add_argument("--offset", type=int, default=0, help=tr("how many names to skip"))
     library.add_argument(
+        "--per-group",
+        type=int,
+        default=10,
+        help=tr("how many of each name's newest images (default 10)"),
+    )
+    library.add_argument(
         "--refresh", action="store_true", help=tr("ask ModelArts again now (not the cached list)")
     )
     delete = commands.add_parser("delete-image", help=tr("delete one saved image"))
@@ -846,12 +852,18 @@ def describe_library(library: Library) -> str:
     for group in library.groups:
         lines.append(f"{group.namespace}/{group.name}")
         lines.extend(describe_image(image) for image in group.images)
+        if group.total > len(group.images):
+            lines.append(
+                tr("  ... and {count} older (--per-group)", count=group.total - len(group.images))
+            )
     return "\n".join(lines)
 
 
 async def library_for(args: argparse.Namespace, service: SaveService) -> Library:
     """What ``library`` asks (the CLI's and the magic's)."""
-    return await service.image_library(args.namespace, args.limit, args.offset, args.refresh)
+    return await service.image_library(
+        args.namespace, args.limit, args.offset, args.refresh, args.per_group
+    )
 
 
 async def _library(args: argparse.Namespace, service: SaveService, out: Output) -> int:
@@ -884,7 +896,7 @@ def describe_deleted(deleted: DeletedImage) -> str:
 
 async def what_would_go(args: argparse.Namespace, service: SaveService) -> str:
     """``delete-image``'s confirmation: the image by name, from the library's (cached) list."""
-    library = await service.image_library(args.namespace, LIBRARY_LIMIT_MAX, 0)
+    library = await service.image_library(args.namespace, LIBRARY_LIMIT_MAX, 0, per_group=KEEP_MAX)
     listed = (image for group in library.groups for image in group.images)
     label = next((image.label for image in listed if image.id == args.id), args.id)
     return tr("This deletes {what}", what=what_goes(label, args.with_swr_content))

@@ -37,9 +37,12 @@ from .store import JobStore
 
 log = logging.getLogger(__name__)
 
-# ListImage's page size (its documented default).
-UPSTREAM_PAGE = 200
+# Images asked for in one ListImage page. The SDK documents any positive integer (default 200);
+# a service that answers fewer is read on from the next offset, until its total.
+UPSTREAM_PAGE = 1000
 LIBRARY_LIMIT_MAX = 200
+# Images of each name in a page: the newest; the rest with per_group (up to KEEP_MAX).
+PER_GROUP_DEFAULT = 10
 KEEP_MAX = 1000
 
 
@@ -60,6 +63,8 @@ class ImageLibrary:
         # Per organization: (when read, monotonic; when read, wall clock; the images).
         self._lists: dict[str, tuple[float, float, list[dict[str, Any]]]] = {}
         self._next_start: tuple[float, str | None] | None = None
+        self._grouped: tuple[Any, list[ImageGroup]] | None = None
+        self._version = 0  # counts the changes of ``_lists``
         self._lock = asyncio.Lock()
 
     # -- reading -------------------------------------------------------------------------------
@@ -69,7 +74,12 @@ class ImageLibrary:
         return sorted({job.namespace for job in self.store.all(notebook) if job.namespace})
 
     async def listing(
-        self, namespace: str | None, limit: int, offset: int, refresh: bool = False
+        self,
+        namespace: str | None,
+        limit: int,
+        offset: int,
+        refresh: bool = False,
+        per_group: int = PER_GROUP_DEFAULT,
     ) -> Library:
         if namespace is not None:
             self._check_namespace(namespace)
@@ -78,7 +88,10 @@ class ImageLibrary:
         ordered, fetched = await self._groups(namespaces, refresh)
         return Library(
             namespaces=namespaces,
-            groups=ordered[offset : offset + limit],
+            groups=[
+                dataclasses.replace(group, images=group.images[:per_group])
+                for group in ordered[offset : offset + limit]
+            ],
             total_groups=len(ordered),
             total_images=sum(len(group.images) for group in ordered),
             limit=limit,
@@ -91,14 +104,25 @@ class ImageLibrary:
     ) -> tuple[list[ImageGroup], float | None]:
         """The images of ``namespaces`` by name, the group with the newest image first."""
         images, fetched = await self._images(namespaces, refresh)
+        marks = await self._marks()
+        # The same lists with the same marks group the same: reuse the last grouping.
+        key = (tuple(namespaces), self._version, marks)
+        if self._grouped is not None and self._grouped[0] == key:
+            return self._grouped[1], fetched
         groups: dict[tuple[str, str], list[SavedImage]] = {}
-        for image in await self._marked(images):
+        for image in self._marked(images, *marks):
             groups.setdefault((image.namespace, image.name), []).append(image)
         ordered = [
-            ImageGroup(name=name, namespace=ns, images=sorted(members, key=_created, reverse=True))
+            ImageGroup(
+                name=name,
+                namespace=ns,
+                images=sorted(members, key=_created, reverse=True),
+                total=len(members),
+            )
             for (ns, name), members in groups.items()
         ]
         ordered.sort(key=lambda group: _created(group.images[0]), reverse=True)
+        self._grouped = (key, ordered)
         return ordered, fetched
 
     async def _images(
@@ -114,6 +138,7 @@ class ImageLibrary:
                 if refresh or cached is None or self._stale(cached[0]):
                     cached = (time.monotonic(), time.time(), await self._read_upstream(namespace))
                     self._lists[namespace] = cached
+                    self._version += 1
                     self._next_start = None  # read with the list
                 images.extend(cached[2])
                 oldest = cached[1] if oldest is None else min(oldest, cached[1])
@@ -188,11 +213,20 @@ class ImageLibrary:
             return None  # saved since the start: ShowNotebook names that save now
         return next_start
 
-    async def _marked(self, images: list[dict[str, Any]]) -> list[SavedImage]:
+    async def _marks(self) -> tuple[str | None, str | None, frozenset[str]]:
+        """(what starts next, what runs now, the IDs this instance saved)."""
         next_start = await self._next_start_image()
         running = await self.running_image(next_start)
         notebook = self.identity.notebook_id or ""
-        ours = {job.id for job in self.store.all(notebook)}
+        return next_start, running, frozenset(job.id for job in self.store.all(notebook))
+
+    @staticmethod
+    def _marked(
+        images: list[dict[str, Any]],
+        next_start: str | None,
+        running: str | None,
+        ours: frozenset[str],
+    ) -> list[SavedImage]:
         marked = []
         for image in images:
             image_id = canonical_id(str(image.get("id", "")))
@@ -329,7 +363,7 @@ class ImageLibrary:
                     id=image_id,
                 )
             )
-        return (await self._marked([found]))[0]
+        return self._marked([found], *await self._marks())[0]
 
     def _refusal(self, image: SavedImage, namespace: str) -> tuple[str, str] | None:
         if image.namespace != namespace:
@@ -380,6 +414,7 @@ class ImageLibrary:
         for namespace, (at, wall, images) in list(self._lists.items()):
             kept = [i for i in images if canonical_id(str(i.get("id"))) != image_id]
             self._lists[namespace] = (at, wall, kept)
+        self._version += 1
 
     @staticmethod
     def _check_namespace(namespace: Any) -> None:

@@ -407,7 +407,8 @@ class ImageGroup:
 
     name: str
     namespace: str
-    images: list[SavedImage]
+    images: list[SavedImage]  # the newest ``per_group`` of them
+    total: int  # how many the name has
 
 
 @dataclass
@@ -424,7 +425,16 @@ class Library:
     fetched_at: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # Flat fields all the way down: copying them is ten times faster than asdict's deep
+        # copy, which a page of 1,000 images feels.
+        return {
+            **vars(self),
+            "namespaces": list(self.namespaces),
+            "groups": [
+                {**vars(group), "images": [dict(vars(image)) for image in group.images]}
+                for group in self.groups
+            ],
+        }
 
 
 @dataclass

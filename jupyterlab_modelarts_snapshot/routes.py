@@ -18,6 +18,7 @@ from urllib.parse import unquote_to_bytes
 
 from .exceptions import InvalidInput, RequestTooLarge, SnapshotError, UnknownJob, outcome
 from .i18n import _
+from .library import KEEP_MAX, PER_GROUP_DEFAULT
 from .service import SaveService
 
 NAMESPACE = "modelarts-snapshot"
@@ -187,7 +188,8 @@ async def image_library(service: SaveService, request: Request) -> Reply:
         raise InvalidInput("refresh", _("'refresh' must be true or false."))
     limit = request.page_argument("limit", LIBRARY_LIMIT_DEFAULT, LIBRARY_LIMIT_MAX)
     offset = request.page_argument("offset", 0, 10**9)
-    library = await service.image_library(namespace, limit, offset, refresh == "true")
+    per_group = request.page_argument("per_group", PER_GROUP_DEFAULT, KEEP_MAX)
+    library = await service.image_library(namespace, limit, offset, refresh == "true", per_group)
     return Reply(200, library.to_dict())
 
 

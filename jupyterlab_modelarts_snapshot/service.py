@@ -38,7 +38,7 @@ from .i18n import _
 from .identity import Identity
 from .kernels import KernelProbe, RunningServerKernels
 from .lease import LeaseWatch
-from .library import ImageLibrary
+from .library import PER_GROUP_DEFAULT, ImageLibrary
 from .manifest import summary
 from .models import (
     CleanupResult,
@@ -121,11 +121,16 @@ class SaveService:
 
     # -- the library of saved images -----------------------------------------------------------
     async def image_library(
-        self, namespace: str | None = None, limit: int = 50, offset: int = 0, refresh: bool = False
+        self,
+        namespace: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        refresh: bool = False,
+        per_group: int = PER_GROUP_DEFAULT,
     ) -> Library:
         """The saved images of this instance's organizations (or ``namespace``), by name."""
         await self.follower.load_once()
-        return await self.library.listing(namespace, limit, offset, refresh)
+        return await self.library.listing(namespace, limit, offset, refresh, per_group)
 
     async def delete_image(self, body: Any) -> DeletedImage:
         await self.follower.load_once()

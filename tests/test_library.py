@@ -100,7 +100,7 @@ async def test_the_library_groups_and_marks_every_saved_image(
     code, again = await call(jp_fetch, "GET", "jobs", first["id"])
     assert again["starts_next"] is False
     clear_log(modelarts_env)
-    code, page = await call(jp_fetch, "GET", "library", params={"limit": "200"})
+    code, page = await call(jp_fetch, "GET", "library", params={"per_group": "50"})
     assert code == 200, page
     assert page["namespaces"] == [NAMESPACE]  # the organization this instance saved to
     assert page["total_images"] == 31 and page["total_groups"] == 3
@@ -124,6 +124,11 @@ async def test_the_library_groups_and_marks_every_saved_image(
     assert [group["name"] for group in cached["groups"]] == ["env-b", "env-a"]
     assert cached["fetched_at"] == page["fetched_at"]
     assert routes(modelarts_env) == ["list_image", "show_notebook"]
+    # Each name's newest images only, with how many it has.
+    code, short = await call(jp_fetch, "GET", "library", params={"per_group": "2"})
+    assert [len(group["images"]) for group in short["groups"]] == [2, 2, 2]
+    assert [group["total"] for group in short["groups"]] == [10, 11, 10]
+    assert short["groups"][0]["images"][0]["tag"] == "mine-2"
     code, fresh = await call(jp_fetch, "GET", "library", params={"refresh": "true"})
     assert routes(modelarts_env).count("list_image") == 2
     assert creating["id"] in json.dumps(fresh)

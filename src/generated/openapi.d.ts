@@ -594,7 +594,10 @@ export interface components {
     ImageGroup: {
       name: string;
       namespace: string;
+      /** @description The newest per_group images of the name, newest first. */
       images: components['schemas']['SavedImage'][];
+      /** @description How many saved images the name has. */
+      total: number;
     };
     /** @description A page of image groups, the group with the newest image first. */
     Library: {
@@ -1348,6 +1351,8 @@ export interface operations {
         limit?: number;
         /** @description How many groups to skip. */
         offset?: number;
+        /** @description How many of each name's newest images to include (default 10). */
+        per_group?: number;
         /** @description true reads ModelArts again now. */
         refresh?: 'true' | 'false';
       };
