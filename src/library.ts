@@ -17,7 +17,7 @@ import {
 
 /** Image groups in one page of the view: small pages keep 1,000 images quick to show. */
 export const GROUPS_PER_PAGE = 10;
-/** Images of a group shown before "Show all". */
+/** Images of a group shown before "Show all" (the server's default `per_group`). */
 export const IMAGES_SHOWN = 10;
 /** What the prune dialog offers to keep. */
 export const DEFAULT_KEEP = 3;
@@ -184,15 +184,27 @@ export class LibraryModel {
     return this._showAll.has(groupKey(group));
   }
 
-  /** Show all the images of this group, or only the newest. */
-  setShowAll(group: IImageGroup, all: boolean): void {
+  /**
+   * Show all the images of this group, or only the newest. The server sends the newest
+   * `per_group` of each name: asking for more reads the page again (from its cached list).
+   */
+  async setShowAll(group: IImageGroup, all: boolean): Promise<void> {
     const key = groupKey(group);
     if (all) {
-      this._showAll.add(key);
+      this._showAll.set(key, group.total);
     } else {
       this._showAll.delete(key);
     }
     this._changed.emit();
+    if (all && group.images.length < group.total) {
+      await this.load();
+    }
+  }
+
+  /** The images of each name to ask for: more than the default only for a group shown whole. */
+  private _perGroup(): number | undefined {
+    const wanted = Math.max(0, ...this._showAll.values());
+    return wanted > IMAGES_SHOWN ? Math.min(wanted, MAX_KEEP) : undefined;
   }
 
   /** Open or close the section; opening reads the page (the server's cached list, if fresh). */
@@ -248,6 +260,7 @@ export class LibraryModel {
   async load(refresh = false): Promise<void> {
     const serial = ++this._serial;
     const again = refresh || this._stale;
+    const perGroup = this._perGroup();
     this._stale = false;
     this._pending += 1;
     this._changed.emit();
@@ -256,6 +269,7 @@ export class LibraryModel {
         ...(this._namespace && { namespace: this._namespace }),
         limit: this._limit,
         offset: this._offset,
+        ...(perGroup !== undefined && { per_group: perGroup }),
         ...(again && { refresh: 'true' as const })
       });
       if (serial !== this._serial) {
@@ -348,7 +362,8 @@ export class LibraryModel {
   private _serial = 0;
   private _stale = false;
   private _error: string | null = null;
-  private _showAll = new Set<string>();
+  /** The groups shown whole, with how many images each had. */
+  private _showAll = new Map<string, number>();
 }
 
 function groupKey(group: IImageGroup): string {

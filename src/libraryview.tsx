@@ -438,7 +438,7 @@ function GroupView(props: {
       <div className="jp-ModelArtsSnapshot-groupTitle">
         <span className="jp-ModelArtsSnapshot-groupName">{name}</span>
         <span className="jp-ModelArtsSnapshot-groupCount">
-          {trans._n('%1 image', '%1 images', group.images.length)}
+          {trans._n('%1 image', '%1 images', group.total)}
         </span>
         <button
           className="jp-mod-styled"
@@ -453,14 +453,15 @@ function GroupView(props: {
           <ImageRow key={image.id} image={image} model={model} trans={trans} />
         ))}
       </ul>
-      {group.images.length > IMAGES_SHOWN && (
+      {group.total > IMAGES_SHOWN && (
         <button
           className="jp-mod-styled jp-ModelArtsSnapshot-showAll"
-          onClick={() => model.setShowAll(group, !all)}
+          disabled={model.loading}
+          onClick={() => void model.setShowAll(group, !all)}
         >
           {all
             ? trans.__('Show the newest %1', IMAGES_SHOWN)
-            : trans.__('Show all %1', group.images.length)}
+            : trans.__('Show all %1', group.total)}
         </button>
       )}
     </li>

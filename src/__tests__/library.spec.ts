@@ -50,6 +50,7 @@ class ScriptedLibrary implements ILibraryAPI {
       this.groups.push({
         name: `env-${g}`,
         namespace: 'team',
+        total: 3,
         images: [0, 1, 2].map(i =>
           image({
             id: `00000000-0000-0000-0000-${String(g * 10 + i).padStart(12, '0')}`,
@@ -80,9 +81,14 @@ class ScriptedLibrary implements ILibraryAPI {
     );
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 20;
+    const perGroup = query.per_group ?? 10;
     return {
       namespaces,
-      groups: groups.slice(offset, offset + limit),
+      groups: groups.slice(offset, offset + limit).map(group => ({
+        ...group,
+        images: group.images.slice(0, perGroup),
+        total: group.images.length
+      })),
       total_groups: groups.length,
       total_images: groups.reduce((n, group) => n + group.images.length, 0),
       limit,
@@ -326,13 +332,29 @@ describe('LibraryModel', () => {
     expect(api.queries).toHaveLength(2);
   });
 
-  it('shows the newest images of a group until asked for all', async () => {
-    const model = new LibraryModel({ api: new ScriptedLibrary(1) });
+  it('shows the newest images of a group until asked for all, then asks for them', async () => {
+    const api = new ScriptedLibrary(2);
+    const many = api.groups[1];
+    many.images = Array.from({ length: 25 }, (_, i) =>
+      image({ id: `many-${i}`, name: many.name, tag: `t${25 - i}` })
+    );
+    const model = new LibraryModel({ api });
     await model.setExpanded(true);
-    const group = model.library!.groups[0];
+    let group = model.library!.groups[1];
+    expect(group.images).toHaveLength(10);
+    expect(group.total).toBe(25);
     expect(model.showsAll(group)).toBe(false);
-    model.setShowAll(group, true);
+    await model.setShowAll(group, true);
     expect(model.showsAll(group)).toBe(true);
+    expect(api.queries[1].per_group).toBe(25);
+    group = model.library!.groups[1];
+    expect(group.images).toHaveLength(25);
+    // A small group shown whole asks for nothing more.
+    await model.setShowAll(model.library!.groups[0], true);
+    expect(api.queries).toHaveLength(2);
+    await model.setShowAll(group, false);
+    await model.load();
+    expect(api.queries[2].per_group).toBeUndefined();
   });
 });
 
