@@ -7,6 +7,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ILibraryAPI, libraryAPI } from './api';
+import { FINISHED } from './generated/vocabulary';
 import {
   IDeletedImage,
   IImageGroup,
@@ -25,9 +26,6 @@ export const DEFAULT_KEEP = 3;
 export const MIN_KEEP = 1;
 export const MAX_KEEP = 1000;
 
-/** The statuses of an image still being saved: deleting it would break the save. */
-const UNFINISHED = ['INIT', 'CREATING'];
-
 /** Why the server would refuse to delete this image, or null when it can go. */
 export function deleteRefusal(
   image: ISavedImage,
@@ -43,7 +41,8 @@ export function deleteRefusal(
       'The next start of this instance runs from this image: deleting it would leave the instance nothing to start.'
     );
   }
-  if (UNFINISHED.includes(image.status)) {
+  // Not finished (`x-finished`): still being saved, and deleting it would break the save.
+  if (!(FINISHED as readonly string[]).includes(image.status)) {
     return trans.__('This image is still being saved: wait until it ends.');
   }
   return null;

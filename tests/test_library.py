@@ -93,7 +93,7 @@ async def test_the_library_groups_and_marks_every_saved_image(
 
     # ShowNotebook confirmed the re-point: the record of the last save says it starts next.
     async def confirmed() -> dict[str, Any] | None:
-        code, job = await call(jp_fetch, "GET", "jobs", second["id"])
+        _code, job = await call(jp_fetch, "GET", "jobs", second["id"])
         return job if job["starts_next"] else None
 
     await wait_until_async(confirmed, 10, 0.1, "the next start confirmed")
