@@ -1,6 +1,7 @@
 """JupyterLab for the UI tests: the extension wired to the emulator on port 8090."""
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -75,6 +76,27 @@ c.ModelArtsSnapshot.report_reuse_seconds = 0
 ROOT_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".preflight-root")
 with open(ROOT_FILE, "w") as root_file:
     root_file.write(CONTAINER)
+
+# A slow walk on demand, with no hook in the product: the walk's child process finds GNU find
+# through the PATH it inherits from this server, so a find that waits while a gate file exists
+# comes first. The gate does not exist unless a test makes it (its path is in WALK_GATE_FILE):
+# other tests' walks run at find's own speed.
+REAL_FIND = shutil.which("find")
+assert REAL_FIND, "the pre-flight walk needs GNU find"
+SHIMS = tempfile.mkdtemp(prefix="modelarts-snapshot-ui-shims-")
+WALK_GATE = os.path.join(SHIMS, "walk-gate")
+SHIM_LINES = [
+    "#!/bin/sh",
+    f'while [ -e "{WALK_GATE}" ]; do sleep 0.05; done',
+    f'exec "{REAL_FIND}" "$@"',
+]
+with open(os.path.join(SHIMS, "find"), "w") as shim:
+    shim.write("\n".join(SHIM_LINES) + "\n")
+os.chmod(os.path.join(SHIMS, "find"), 0o700)  # this server's user runs it, no one else
+os.environ["PATH"] = SHIMS + os.pathsep + os.environ.get("PATH", "")
+WALK_GATE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".walk-gate")
+with open(WALK_GATE_FILE, "w") as gate_file:
+    gate_file.write(WALK_GATE)
 
 # The auto-stop: a Python env the tests install into after the server started, as someone does
 # on a running instance (the warning counts what the stop would erase). A venv without pip is
