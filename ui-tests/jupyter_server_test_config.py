@@ -20,6 +20,7 @@ c = get_config()  # type: ignore[name-defined] # noqa: F821
 configure_jupyter_server(c)
 
 c.ModelArtsSnapshot.endpoint = "http://127.0.0.1:8090"
+c.ModelArtsSnapshot.swr_endpoint = "http://127.0.0.1:8090"  # SWR routes have their own prefix
 c.ModelArtsSnapshot.region = "cn-north-4"
 c.ModelArtsSnapshot.project_id = DEMO_PROJECT_ID
 c.ModelArtsSnapshot.notebook_id = DEMO_NOTEBOOK_ID
