@@ -889,6 +889,8 @@ def what_goes(label: str, with_swr_content: bool) -> str:
 
 def describe_deleted(deleted: DeletedImage) -> str:
     label = f"{deleted.name}:{deleted.tag}"
+    if deleted.swr_error:
+        return str(i18n.render(deleted.swr_error))
     if deleted.swr_content == "kept":
         return tr("Deleted {label} from ModelArts; its SWR image stays.", label=label)
     return tr("Deleted {label} from ModelArts and SWR.", label=label)
@@ -898,7 +900,8 @@ async def what_would_go(args: argparse.Namespace, service: SaveService) -> str:
     """``delete-image``'s confirmation: the image by name, from the library's (cached) list."""
     library = await service.image_library(args.namespace, LIBRARY_LIMIT_MAX, 0, per_group=KEEP_MAX)
     listed = (image for group in library.groups for image in group.images)
-    label = next((image.label for image in listed if image.id == args.id), args.id)
+    wanted = args.id.lower()
+    label = next((image.label for image in listed if image.id == wanted), args.id)
     return tr("This deletes {what}", what=what_goes(label, args.with_swr_content))
 
 
@@ -931,8 +934,13 @@ def describe_prune(result: PruneResult) -> str:
     ]  # fmt: skip
     for image in result.refused:
         lines.append(tr("  kept, {message}", message=i18n.render(image.message)))
-    if result.deleted:
+    if result.deleted or result.failed:
         lines.extend(describe_deleted(deleted) for deleted in result.deleted)
+        lines.extend(
+            tr("Not deleted: {label}: {message}", label=image.image.label,
+               message=i18n.render(image.message))
+            for image in result.failed
+        )  # fmt: skip
         return "\n".join(lines)
     if not result.delete:
         lines.append(tr("Nothing to delete."))

@@ -220,22 +220,6 @@ class ModelArtsClient:
             f"{quote(repository.replace('/', '$'), safe='$')}/tags"
         )
 
-    async def swr_tag_exists(self, namespace: str, repository: str, tag: str) -> bool:
-        """Is ``repository:tag`` still in SWR (ListRepositoryTags, filtered by the tag)?"""
-        try:
-            result = await self._call(
-                "GET",
-                self._swr_tags_path(namespace, repository),
-                params={"tag": tag, "limit": 100, "offset": 0},
-                endpoint=self.settings.swr_endpoint,
-            )
-        except ModelArtsError as error:
-            if error.status == 404:
-                return False  # the repository or the organization is gone
-            raise
-        items = result if isinstance(result, list) else []
-        return any(isinstance(item, dict) and item.get("Tag") == tag for item in items)
-
     async def swr_delete_tag(self, namespace: str, repository: str, tag: str) -> None:
         path = f"{self._swr_tags_path(namespace, repository)}/{quote(tag, safe='')}"
         await self._call("DELETE", path, endpoint=self.settings.swr_endpoint)

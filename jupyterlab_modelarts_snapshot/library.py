@@ -18,7 +18,7 @@ from typing import Any
 
 from .client import ModelArtsClient
 from .config import ModelArtsSnapshot
-from .exceptions import DeleteRefused, InvalidInput, ModelArtsError, UnknownImage
+from .exceptions import DeleteRefused, InvalidInput, ModelArtsError, UnknownImage, UpstreamError
 from .i18n import _
 from .identity import Identity
 from .models import (
@@ -44,6 +44,9 @@ LIBRARY_LIMIT_MAX = 200
 # Images of each name in a page: the newest; the rest with per_group (up to KEEP_MAX).
 PER_GROUP_DEFAULT = 10
 KEEP_MAX = 1000
+NAME_MAX = 512
+# ListImage pages read at most, should a service ignore the offset and give no total.
+UPSTREAM_PAGES_MAX = 100
 
 
 class ImageLibrary:
@@ -151,7 +154,7 @@ class ImageLibrary:
         """ListImage for one organization, page after page, until its ``total``."""
         found: list[dict[str, Any]] = []
         offset = 0
-        while True:
+        for _page in range(UPSTREAM_PAGES_MAX):
             page = await self.client.list_images_page(
                 type="DEDICATED", namespace=namespace, workspace_id=self.settings.workspace_id,
                 limit=UPSTREAM_PAGE, offset=offset, sort_key="create_at", sort_dir="DESC",
@@ -163,22 +166,32 @@ class ImageLibrary:
             total = page.get("total")
             if not data or (isinstance(total, int) and offset >= total):
                 return found
+        log.warning(
+            "ListImage gave more than %d pages: the library lists what they held", _page + 1
+        )
+        return found
 
-    async def _next_start_image(self) -> str | None:
-        """The image ShowNotebook says the next start runs from, read with the list."""
+    async def _next_start_image(self, fresh: bool = False) -> str | None:
+        """The image ShowNotebook says the next start runs from, read with the list (``fresh``:
+        read now, and raise when ShowNotebook does not answer: a delete needs to know)."""
         cached = self._next_start
-        if cached is not None and not self._stale(cached[0]):
+        if not fresh and cached is not None and not self._stale(cached[0]):
             return cached[1]
+        notebook_id = self.identity.notebook_id
+        if not notebook_id:
+            return None
+        try:
+            notebook = await self.client.get_notebook(notebook_id)
+        except UpstreamError as error:
+            if fresh:
+                raise
+            # Not known now: what the records last confirmed, neither cached nor rewritten.
+            log.info("ShowNotebook could not say which image starts next (%s)", error)
+            return next((job.id for job in self.store.all(notebook_id) if job.starts_next), None)
+        image = notebook.get("image")
         image_id = None
-        if self.identity.notebook_id:
-            try:
-                notebook = await self.client.get_notebook(self.identity.notebook_id)
-            except ModelArtsError as error:
-                log.info("ShowNotebook could not say which image starts next (%s)", error)
-                notebook = {}
-            image = notebook.get("image")
-            if isinstance(image, dict) and isinstance(image.get("id"), str):
-                image_id = canonical_id(image["id"])
+        if isinstance(image, dict) and isinstance(image.get("id"), str):
+            image_id = canonical_id(image["id"])
         self._next_start = (time.monotonic(), image_id)
         await self._confirm_next_start(image_id)
         return image_id
@@ -259,11 +272,18 @@ class ImageLibrary:
             raise InvalidInput("id", _("'id' must be an image ID as the library lists it."))
         self._check_namespace(namespace)
         with_swr = _switch(request, "with_swr_content")
-        image = await self._find(canonical_id(image_id), namespace)
-        refusal = self._refusal(image, namespace)
-        if refusal is not None:
-            raise DeleteRefused(refusal[0], refusal[1], image.id)
-        return await self._delete(image, with_swr)
+        for fresh in (False, True):
+            if fresh:
+                # The list may be a minute old: what starts next is read again before deleting.
+                await self._next_start_image(fresh=True)
+            image = await self._find(canonical_id(image_id), namespace)
+            refusal = self._refusal(image, namespace)
+            if refusal is not None:
+                raise DeleteRefused(refusal[0], refusal[1], image.id)
+        deleted = await self._delete(image, with_swr)
+        if deleted.swr_error:
+            log.warning("SWR content of %s not deleted: %s", image.label, deleted.swr_error)
+        return deleted
 
     async def prune(self, body: Any) -> PruneResult:
         """Keep the newest ``keep`` of a name; the older ones go (a dry run lists them). Acting
@@ -271,13 +291,9 @@ class ImageLibrary:
         allowed = {"name", "namespace", "keep", "with_swr_content", "dry_run", "ids"}
         request = _object(body, allowed, {"name", "namespace", "keep"})
         name, namespace, keep = request["name"], request["namespace"], request["keep"]
-        problem = (
-            check_field("name", name)
-            if isinstance(name, str)
-            else _("'name' must be the image name, as text.")
-        )
-        if problem:
-            raise InvalidInput("name", problem)
+        # Any name the library lists (other tools name images too), never an empty one.
+        if not isinstance(name, str) or not 0 < len(name) <= NAME_MAX:
+            raise InvalidInput("name", _("'name' must be the image name, as text."))
         self._check_namespace(namespace)
         if isinstance(keep, bool) or not isinstance(keep, int) or not 1 <= keep <= KEEP_MAX:
             raise InvalidInput(
@@ -299,6 +315,8 @@ class ImageLibrary:
                     '(send "dry_run": true first).'
                 ),
             )
+        if not dry_run:
+            await self._next_start_image(fresh=True)  # as for one delete
         groups, _fetched = await self._groups([namespace])
         images = next((group.images for group in groups if group.name == name), [])
         kept, older = images[:keep], images[keep:]
@@ -311,7 +329,7 @@ class ImageLibrary:
                 refused.append(RefusedImage(image=image, reason=refusal[0], message=refusal[1]))
         result = PruneResult(
             name=name, namespace=namespace, keep=keep, with_swr_content=with_swr,
-            dry_run=dry_run, kept=kept, delete=delete, refused=refused, deleted=[],
+            dry_run=dry_run, kept=kept, delete=delete, refused=refused, deleted=[], failed=[],
         )  # fmt: skip
         if dry_run:
             return result
@@ -325,7 +343,12 @@ class ImageLibrary:
                 ),
             )
         for image in delete:
-            result.deleted.append(await self._delete(image, with_swr))
+            try:
+                result.deleted.append(await self._delete(image, with_swr))
+            except UpstreamError as error:  # the others still go; this one is reported
+                result.failed.append(
+                    RefusedImage(image=image, reason="failed", message=error.message)
+                )
         return result
 
     async def _find(self, image_id: str, namespace: str) -> SavedImage:
@@ -394,20 +417,37 @@ class ImageLibrary:
 
     async def _delete(self, image: SavedImage, with_swr: bool) -> DeletedImage:
         force = self.settings.delete_force_form if with_swr else None
-        await self.client.delete_image(image.id, force)
-        swr_content = "kept"
+        try:
+            await self.client.delete_image(image.id, force)
+        except ModelArtsError as error:
+            if not error.image_gone:
+                raise
+            log.info("Image %s was already deleted", image.id)  # by someone else: gone anyway
+        self._forget(image.id)  # the registration is gone, whatever SWR says next
+        swr_content, swr_error = "kept", None
         if with_swr:
-            # The force flag should have taken the SWR image; where it did not, delete its tag.
-            if await self.client.swr_tag_exists(image.namespace, image.name, image.tag):
-                await self.client.swr_delete_tag(image.namespace, image.name, image.tag)
+            # The force flag should have taken the SWR image; where it did not, its tag goes
+            # now. SWR's 404 says the force flag took it.
+            repository = swr_repository(image)
+            try:
+                await self.client.swr_delete_tag(image.namespace, repository, image.tag)
                 swr_content = "deleted"
-            else:
-                swr_content = "deleted-with-registration"
+            except ModelArtsError as error:
+                if error.status != 404:
+                    swr_content, swr_error = "failed", error.message
+                else:
+                    swr_content = "deleted-with-registration"
+            except UpstreamError as error:
+                swr_content, swr_error = "failed", error.message
         log.info("Deleted image %s (%s), SWR content %s", image.id, image.label, swr_content)
-        self._forget(image.id)
         return DeletedImage(
             id=image.id, name=image.name, namespace=image.namespace, tag=image.tag,
             swr_content=swr_content, force=force,
+            swr_error=_(
+                "The ModelArts registration is deleted, but SWR refused to delete the image "
+                "{label}: {reason} Delete it in SWR.",
+                label=image.label, reason=swr_error,
+            ) if swr_error else None,
         )  # fmt: skip
 
     def _forget(self, image_id: str) -> None:
@@ -425,6 +465,17 @@ class ImageLibrary:
         )
         if problem:
             raise InvalidInput("namespace", problem)
+
+
+def swr_repository(image: SavedImage) -> str:
+    """The image's SWR repository: from its ``swr_path`` (``host/namespace/repository:tag``)
+    when it has one, else its name."""
+    path = image.swr_path or ""
+    prefix = f"/{image.namespace}/"
+    suffix = f":{image.tag}"
+    if prefix in path and path.endswith(suffix):
+        return path.split(prefix, 1)[1][: -len(suffix)] or image.name
+    return image.name
 
 
 def _created(image: SavedImage) -> str:

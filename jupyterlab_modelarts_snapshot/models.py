@@ -448,6 +448,8 @@ class DeletedImage:
     tag: str
     swr_content: str
     force: str | None  # the force form sent: "query", "body", or None
+    # swr_content "failed": what SWR said, and that the registration is gone anyway.
+    swr_error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -476,6 +478,7 @@ class PruneResult:
     delete: list[SavedImage]
     refused: list[RefusedImage]
     deleted: list[DeletedImage]
+    failed: list[RefusedImage]  # listed, but ModelArts refused to delete them
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

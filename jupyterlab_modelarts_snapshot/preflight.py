@@ -263,6 +263,7 @@ class ScanProcess:
         self.prune = sorted(prune)
         self.timeout = timeout
         self._process: asyncio.subprocess.Process | None = None
+        self._stopped = False
 
     async def run(self, on_progress: Callable[[int, int], None]) -> ScanResult:
         # -I -S: no user site, no site-packages; the child needs only the standard library.
@@ -271,9 +272,28 @@ class ScanProcess:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             start_new_session=True, limit=1 << 24,
         )  # fmt: skip
+        try:
+            if self._stopped:  # stopped before the child was there
+                self.stop()
+            # The child keeps its own time limit; this one is for a child stuck in the kernel.
+            return await asyncio.wait_for(self._read(process, on_progress), self.timeout + 30)
+        except asyncio.TimeoutError:
+            result = ScanResult(self.root, self.since, partial=True)
+            return result
+        finally:
+            if process.returncode is None:  # cancelled, or out of time: never left running
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
+
+    async def _read(
+        self, process: asyncio.subprocess.Process, on_progress: Callable[[int, int], None]
+    ) -> ScanResult:
         assert process.stdin is not None and process.stdout is not None
         request = {"root": self.root, "since": self.since, "prune": self.prune}
         process.stdin.write(json.dumps({**request, "timeout": self.timeout}).encode())
+        with contextlib.suppress(ConnectionError):
+            await process.stdin.drain()
         process.stdin.close()
         result = None
         async for line in process.stdout:
@@ -284,12 +304,14 @@ class ScanProcess:
                 result = ScanResult.from_json(json.loads(line[2:]))
         code = await process.wait()
         if result is None:
-            result = ScanResult(self.root, self.since)
-            result.error = ("cannot-walk", f"the walking process ended with {code}")
+            result = ScanResult(self.root, self.since, partial=self._stopped)
+            if not self._stopped:  # stopped, it may have ended before it could answer
+                result.error = ("cannot-walk", f"the walking process ended with {code}")
         return result
 
     def stop(self) -> None:
         """End the walk early (the server is stopping); the child ends its finds and answers."""
+        self._stopped = True
         if self._process is not None and self._process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self._process.send_signal(signal.SIGTERM)

@@ -57,8 +57,13 @@ class Request:
 
     def page_argument(self, name: str, default: int, maximum: int) -> int:
         text = self.query.get(name, str(default))
-        low = 1 if name == "limit" else 0
-        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= maximum:
+        low = 1 if name in ("limit", "per_group") else 0
+        # Length first: int() refuses over 4,300 digits, and no page needs 13.
+        if (
+            not (text.isascii() and text.isdigit())
+            or len(text) > 12
+            or not low <= int(text) <= maximum
+        ):
             raise InvalidInput(
                 name,
                 _(

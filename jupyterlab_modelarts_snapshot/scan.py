@@ -185,6 +185,10 @@ SPLIT_DEPTH = 2
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 # Start points given to one find: small enough that the two finds end close together.
 CHUNKS_PER_WORKER = 8
+# Bytes of start points on one find's command line, well under the kernel's argument limits.
+CHUNK_BYTES = 64 * 1024
+# Credential files listed at most: the report names them one by one.
+SECRETS_MAX = 1000
 # The child says how far it got this often (seconds).
 PROGRESS_EVERY = 0.1
 TYPE_LETTERS = {
@@ -355,7 +359,8 @@ class _Reader:
             if found is None and name in CONFIGS and _config_holds_credentials(path):
                 found = TOOL_CONFIGS[os.fsdecode(name)]
             if found:
-                result.secrets.append((found, path))
+                if len(result.secrets) < SECRETS_MAX:
+                    result.secrets.append((found, path))
                 return
         if self.sniffable and size <= SNIFF_MAX_BYTES and len(result.sniff) < SNIFF_MAX_FILES:
             result.sniff.append(os.fsdecode(raw))
@@ -470,8 +475,7 @@ class Walk:
         on_progress: Callable[[ScanResult], None] | None,
     ) -> None:
         """Run the finds, ``workers`` at a time, reading their output as it comes."""
-        size = max(1, -(-len(starts) // (self.workers * CHUNKS_PER_WORKER)))
-        chunks = [starts[i : i + size] for i in range(0, len(starts), size)]
+        chunks = _chunks(starts, max(1, -(-len(starts) // (self.workers * CHUNKS_PER_WORKER))))
         selector = selectors.DefaultSelector()
         running = 0
         next_progress = 0.0
@@ -497,6 +501,8 @@ class Walk:
                 else:
                     selector.unregister(key.fileobj)
                     running -= 1
+                    for process in self._finds:
+                        process.poll()  # reap the finds that ended
             if on_progress and time.monotonic() >= next_progress:
                 on_progress(self.result)
                 next_progress = time.monotonic() + PROGRESS_EVERY
@@ -509,9 +515,23 @@ class Walk:
             if time.monotonic() >= deadline or self.stopped:
                 result.partial = True
                 break
-            if _holds_key_pair(path):
+            if _holds_key_pair(path) and len(result.secrets) < SECRETS_MAX:
                 result.secrets.append(("access-key-pair", path))
         result.sniff = []
+
+
+def _chunks(starts: list[str], count: int) -> list[list[str]]:
+    """``starts`` in order, ``count`` to a chunk, and never more than ``CHUNK_BYTES`` of them."""
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for path in starts:
+        length = len(os.fsencode(path)) + 1
+        if chunks[-1] and (len(chunks[-1]) >= count or size + length > CHUNK_BYTES):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(path)
+        size += length
+    return [chunk for chunk in chunks if chunk]
 
 
 def _entries(directory: str) -> Iterator[tuple[str, os.stat_result]]:
@@ -529,9 +549,13 @@ def _entries(directory: str) -> Iterator[tuple[str, os.stat_result]]:
 
 
 def _child(stdin: IO[bytes], stdout: IO[bytes]) -> int:
+    stopped = []  # a stop can come before the walk exists
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stopped.append(True))
     request = json.loads(stdin.read())
     walk = Walk(request["root"], request["since"], request["prune"], request["timeout"])
     signal.signal(signal.SIGTERM, lambda _signum, _frame: walk.stop())
+    if stopped:
+        walk.stop()
 
     def progress(result: ScanResult) -> None:
         stdout.write(b"P %d %d\n" % (result.files, result.bytes))

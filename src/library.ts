@@ -63,6 +63,9 @@ export function deletedText(
   trans: TranslationBundle
 ): string {
   const label = imageLabel(deleted);
+  if (deleted.swr_error) {
+    return deleted.swr_error; // the registration went, SWR refused: the server's words
+  }
   return deleted.swr_content === 'kept'
     ? trans.__(
         'Deleted the ModelArts registration of %1. Its SWR image stays and keeps using the organization’s storage.',
@@ -80,7 +83,7 @@ export function prunedText(
   trans: TranslationBundle
 ): string {
   const group = `${result.namespace}/${result.name}`;
-  return result.with_swr_content
+  const done = result.with_swr_content
     ? trans.__(
         'Deleted %1 image(s) of %2, with their SWR images and storage; the newest %3 stay.',
         result.deleted.length,
@@ -93,6 +96,13 @@ export function prunedText(
         group,
         result.keep
       );
+  if (result.failed.length === 0) {
+    return done;
+  }
+  const failed = result.failed
+    .map(entry => `${imageLabel(entry.image)}: ${entry.message}`)
+    .join('; ');
+  return `${done} ${trans.__('Not deleted: %1', failed)}`;
 }
 
 /** Why a number of images to keep cannot be sent, or null. */

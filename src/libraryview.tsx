@@ -204,7 +204,10 @@ export async function confirmDelete(
   }
   try {
     const deleted = await model.remove(image, result.value === true);
-    Notification.success(deletedText(deleted, trans), { autoClose: 8000 });
+    const notify = deleted.swr_error
+      ? Notification.warning
+      : Notification.success;
+    notify(deletedText(deleted, trans), { autoClose: 8000 });
   } catch (error) {
     Notification.error(
       trans.__('%1 was not deleted: %2', imageLabel(image), errorText(error)),

@@ -245,14 +245,84 @@ async def test_a_delete_with_swr_content_sends_the_force_form_and_the_tag_goes(
     ]
     assert [e["tag"] for e in log if e["route"] == "swr_delete_tag"] == ["d03"]
     assert "d03" not in swr_tags(modelarts_env, "env-a")
-    # Where the force flag works, the tag goes with the registration and SWR is only asked.
+    # Where the force flag works, the tag went with the registration: SWR answers 404.
     modelarts_env.configure(delete_force_forms=["query", "body"])
     clear_log(modelarts_env)
     body["id"] = library["env-a:d06"]["id"]
     code, deleted = await call(jp_fetch, "POST", "library", "delete", body=body)
     assert (code, deleted["swr_content"]) == (200, "deleted-with-registration")
-    assert "swr_delete_tag" not in routes(modelarts_env)
+    assert routes(modelarts_env).count("swr_delete_tag") == 1
     assert "d06" not in swr_tags(modelarts_env, "env-a")
+
+
+async def test_what_starts_next_stays_protected_when_shownotebook_fails(
+    library: dict[str, dict[str, Any]], jp_fetch: Any, modelarts_env: Emulator
+) -> None:
+    saved = await save(jp_fetch, "mine-1")
+
+    async def confirmed() -> dict[str, Any] | None:
+        _code, job = await call(jp_fetch, "GET", "jobs", saved["id"])
+        return job if job["starts_next"] else None
+
+    await wait_until_async(confirmed, 10, 0.1, "the next start confirmed")
+    modelarts_env.fault(route="show_notebook", count=10, status=403, error_code="ModelArts.0002")
+    code, page = await call(jp_fetch, "GET", "library", params={"refresh": "true"})
+    assert code == 200, page
+    # ShowNotebook did not answer: the records' confirmation still marks it.
+    assert by_label(page)[f"{GOOD['name']}:mine-1"]["starts_next"] is True
+    code, answer = await call(
+        jp_fetch, "POST", "library", "delete", body={"id": saved["id"], "namespace": NAMESPACE}
+    )
+    assert (code, answer["reason"]) == (409, "starts-next"), answer
+    # Another image: what starts next must be read before deleting; unread, nothing goes.
+    other = library["env-b:d01"]
+    code, answer = await call(
+        jp_fetch, "POST", "library", "delete", body={"id": other["id"], "namespace": NAMESPACE}
+    )
+    assert code == 502, answer
+    assert "delete_image" not in routes(modelarts_env)
+    _code, job = await call(jp_fetch, "GET", "jobs", saved["id"])
+    assert job["starts_next"] is True
+
+
+async def test_a_refusal_after_the_registration_went_is_reported_not_hidden(
+    library: dict[str, dict[str, Any]], jp_fetch: Any, modelarts_env: Emulator
+) -> None:
+    target = library["env-a:d09"]
+    modelarts_env.configure(delete_force_forms=[])  # the force flag takes nothing
+    modelarts_env.fault(
+        route="swr_delete_tag", count=1, status=403, error_code="SVCSTG.SWR.4030001"
+    )
+    code, deleted = await call(
+        jp_fetch, "POST", "library", "delete",
+        body={"id": target["id"], "namespace": NAMESPACE, "with_swr_content": True},
+    )  # fmt: skip
+    assert code == 200, deleted
+    assert deleted["swr_content"] == "failed"
+    assert (
+        "registration is deleted" in deleted["swr_error"]
+        and "Delete it in SWR" in deleted["swr_error"]
+    )
+    code, page = await call(jp_fetch, "GET", "library", params={"namespace": NAMESPACE})
+    assert "env-a:d09" not in by_label(page)  # the list knows the registration went
+    # Prune: one image that cannot be deleted is reported; the others still go.
+    code, plan = await call(
+        jp_fetch,
+        "POST",
+        "library",
+        "prune",
+        body={"name": "env-a", "namespace": NAMESPACE, "keep": 6},
+    )
+    ids = [image["id"] for image in plan["delete"]]
+    assert len(ids) == 2, plan  # 9 left, d00 runs now
+    modelarts_env.fault(route="delete_image", count=1, status=400, error_code="ModelArts.6402")
+    code, done = await call(
+        jp_fetch, "POST", "library", "prune",
+        body={"name": "env-a", "namespace": NAMESPACE, "keep": 6, "dry_run": False, "ids": ids},
+    )  # fmt: skip
+    assert code == 200, done
+    assert len(done["deleted"]) == 1 and len(done["failed"]) == 1
+    assert done["failed"][0]["reason"] == "failed" and done["failed"][0]["message"]
 
 
 async def test_prune_keeps_the_newest_after_a_dry_run_that_lists_the_same(

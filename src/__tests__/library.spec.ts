@@ -125,7 +125,8 @@ class ScriptedLibrary implements ILibraryAPI {
       kept: images.slice(0, body.keep),
       delete: images.slice(body.keep),
       refused: [],
-      deleted: []
+      deleted: [],
+      failed: []
     };
     if (!result.dry_run) {
       result.deleted = result.delete.map(item => ({
@@ -134,7 +135,8 @@ class ScriptedLibrary implements ILibraryAPI {
         namespace: item.namespace,
         tag: item.tag,
         swr_content: 'kept',
-        force: null
+        force: null,
+        swr_error: null
       }));
       if (group) {
         group.images = result.kept;
@@ -386,7 +388,8 @@ describe('the library in words', () => {
       namespace: 'team',
       tag: 'v1',
       swr_content: 'kept',
-      force: null
+      force: null,
+      swr_error: null
     };
     expect(deletedText(deleted, trans)).toBe(
       'Deleted the ModelArts registration of team/env:v1. Its SWR image stays and keeps using the organization’s storage.'
@@ -410,12 +413,47 @@ describe('the library in words', () => {
       kept: [],
       delete: [],
       refused: [],
-      deleted: []
+      deleted: [],
+      failed: []
     };
     expect(prunedText(result, trans)).toContain('(their SWR images stay)');
     expect(prunedText({ ...result, with_swr_content: true }, trans)).toContain(
       'with their SWR images and storage'
     );
+    const image = {
+      id: 'b',
+      name: 'env',
+      namespace: 'team',
+      tag: 'v0',
+      status: 'ACTIVE',
+      size_kb: null,
+      created_at: null,
+      swr_path: null,
+      from_this_instance: false,
+      runs_now: false,
+      starts_next: false
+    };
+    const failed = {
+      image,
+      reason: 'failed' as const,
+      message: 'ModelArts did not answer.'
+    };
+    expect(prunedText({ ...result, failed: [failed] }, trans)).toContain(
+      'Not deleted: team/env:v0: ModelArts did not answer.'
+    );
+  });
+
+  it('says when SWR kept an image whose registration went', () => {
+    const deleted: IDeletedImage = {
+      id: 'a',
+      name: 'env',
+      namespace: 'team',
+      tag: 'v1',
+      swr_content: 'failed',
+      force: 'query',
+      swr_error: 'SWR refused: delete it in SWR.'
+    };
+    expect(deletedText(deleted, trans)).toBe('SWR refused: delete it in SWR.');
   });
 
   it('accepts a whole number of images to keep from 1 to 1000', () => {

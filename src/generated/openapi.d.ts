@@ -621,20 +621,27 @@ export interface components {
       namespace: string;
       tag: string;
       /**
-       * @description kept: only the ModelArts registration went, the SWR image keeps its storage; deleted-with-registration: the force flag took it; deleted: DeleteRepoTag took the tag the force flag left.
+       * @description kept: only the ModelArts registration went, the SWR image keeps its storage; deleted-with-registration: the force flag took it; deleted: DeleteRepoTag took the tag the force flag left. failed: the registration is deleted, but SWR refused to delete the image (swr_error says why).
        * @enum {string}
        */
-      swr_content: 'kept' | 'deleted-with-registration' | 'deleted';
+      swr_content: 'kept' | 'deleted-with-registration' | 'deleted' | 'failed';
       /**
        * @description The force form sent with DeleteImage (the delete_force_form setting), or null.
        * @enum {string|null}
        */
       force: 'query' | 'body' | null;
+      /** @description When swr_content is failed: SWR's refusal, in words. */
+      swr_error: string | null;
     };
     RefusedImage: {
       image: components['schemas']['SavedImage'];
       /** @enum {string} */
-      reason: 'runs-now' | 'starts-next' | 'creating' | 'other-organization';
+      reason:
+        | 'runs-now'
+        | 'starts-next'
+        | 'creating'
+        | 'other-organization'
+        | 'failed';
       message: string;
     };
     /** @description Keep the newest keep images of a name; the older ones go unless refused. */
@@ -648,6 +655,8 @@ export interface components {
       delete: components['schemas']['SavedImage'][];
       refused: components['schemas']['RefusedImage'][];
       deleted: components['schemas']['DeletedImage'][];
+      /** @description Listed to delete, but ModelArts refused or did not answer (reason failed); the others were deleted. */
+      failed: components['schemas']['RefusedImage'][];
     };
     DeleteImageRequest: {
       /** @description The image ID, as the library lists it. */
