@@ -209,8 +209,9 @@ class ImageLibrary:
 
     async def running_image(self, next_start: str | None) -> str | None:
         """The image this container started from: the last save of the lineage it started with
-        (its ID, or its name:tag when the ID came too late to be in the image); else the one
-        ShowNotebook names, as long as no save of this container has moved it since."""
+        (its ID, or its name:tag when the ID came too late to be in the image); else the first
+        image ShowNotebook named in this container (kept by the pre-flight's instance check,
+        which every save takes); else the one it names now, if no save has moved it since."""
         try:
             started = await self.records.start_once()
         except Exception:  # no lineage: fall back on ShowNotebook
@@ -220,10 +221,15 @@ class ImageLibrary:
                 return canonical_id(str(entry["image_id"]))
             if isinstance(entry, dict) and entry.get("label"):
                 return "label:" + str(entry["label"])
+        first_seen = await asyncio.to_thread(self.records.started_image)
+        if first_seen:
+            return canonical_id(first_seen)
         since = iso(self.settings.changes_since)
         notebook = self.identity.notebook_id or ""
         if any(job.created_at >= since for job in self.store.all(notebook)):
             return None  # saved since the start: ShowNotebook names that save now
+        if next_start:
+            await asyncio.to_thread(self.records.note_started_image, next_start)
         return next_start
 
     async def _marks(self) -> tuple[str | None, str | None, frozenset[str]]:

@@ -424,6 +424,11 @@ class Preflight:
             self.identity.running_image = {
                 key: image.get(key) for key in ("id", "name", "swr_path")
             }
+            if isinstance(image.get("id"), str):
+                try:
+                    await asyncio.to_thread(self.records.note_started_image, image["id"])
+                except OSError as error:  # costs the library's "runs now" mark, not the check
+                    log.warning("The started image could not be kept (%s)", error.strerror)
         item = [CheckItem(kind="status", name=status)]
         if status == "SNAPSHOTTING":
             return Check(

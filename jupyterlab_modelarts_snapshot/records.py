@@ -139,6 +139,22 @@ class ManifestRecords:
         write_json(path, recorded)
         return recorded
 
+    def note_started_image(self, image_id: str) -> None:
+        """Keep, once per container start, the first image ShowNotebook names: the one this
+        container started from (each save reads ShowNotebook before create-image, and a save
+        moves what ShowNotebook names)."""
+        path = self.state / "started-image.json"
+        recorded = read_json(path)
+        if not (isinstance(recorded, dict) and recorded.get("stamp") == self._stamp()):
+            write_json(path, {"stamp": self._stamp(), "image_id": image_id})
+
+    def started_image(self) -> str | None:
+        recorded = read_json(self.state / "started-image.json")
+        if isinstance(recorded, dict) and recorded.get("stamp") == self._stamp():
+            image_id = recorded.get("image_id")
+            return image_id if isinstance(image_id, str) else None
+        return None
+
     def collect(self, image: dict[str, Any] | None) -> dict[str, Any]:
         pythons: dict[str, list[str]] = {server_python(): []}
         for python, kernels in self.pythons().items():

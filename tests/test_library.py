@@ -418,3 +418,40 @@ def test_cli_lists_deletes_and_prunes(
     done = as_json(run_cli(state_dir, *prune, "--yes", "--json"))
     assert [d["id"] for d in done["deleted"]] == [plan["delete"][0]["id"]]
     assert modelarts_env.count("delete_image") == 2
+
+
+@pytest.fixture
+def no_lineage(jp_server_config: dict[str, Any]) -> float:
+    """A container whose image is not one of this tool's saves (no lineage), started now."""
+    since = time.time() - 60
+    jp_server_config["ModelArtsSnapshot"]["changes_since"] = since
+    return since
+
+
+async def test_the_image_the_container_started_from_is_kept_from_the_first_check(
+    no_lineage: float,
+    jp_fetch: Any,
+    modelarts_env: Emulator,
+    state_dir: Path,
+) -> None:
+    seeded = seeded_images(modelarts_env)
+    # The instance check of the first report (every save takes it) keeps what ShowNotebook
+    # names: the image this container started from.
+    code, _report = await call(jp_fetch, "POST", "preflight", body={})
+    assert code == 202
+    kept = json.loads((state_dir / "manifests" / "started-image.json").read_text())
+    assert kept["stamp"] == f"{no_lineage:.3f}" and kept["image_id"]
+    # Had it started from a saved image, that one is marked as running, after saves too.
+    started = seeded["env-b:d01"]
+    (state_dir / "manifests" / "started-image.json").write_text(
+        json.dumps({"stamp": f"{no_lineage:.3f}", "image_id": started["id"]})
+    )
+    await save(jp_fetch, "mine-1")
+    code, page = await call(jp_fetch, "GET", "library", params={"per_group": "50"})
+    images = by_label(page)
+    assert [label for label, i in images.items() if i["runs_now"]] == ["env-b:d01"]
+    assert [label for label, i in images.items() if i["starts_next"]] == [f"{GOOD['name']}:mine-1"]
+    code, answer = await call(
+        jp_fetch, "POST", "library", "delete", body={"id": started["id"], "namespace": NAMESPACE}
+    )
+    assert (code, answer["reason"]) == (409, "runs-now")
