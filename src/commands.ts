@@ -20,8 +20,8 @@ import { IJob } from './types';
 import { defaultTag } from './validation';
 import { FAILED } from './generated/vocabulary';
 
-/** The organization of this page's last save, offered in the next form. */
-const LAST_NAMESPACE_KEY = `${PLUGIN_ID}:last-namespace`;
+/** The organization of this page's last save, offered in the next form and the library. */
+export const LAST_NAMESPACE_KEY = `${PLUGIN_ID}:last-namespace`;
 /** Whether the form's notice about the pause has been seen (a save was started). */
 const NOTICE_SEEN_KEY = `${PLUGIN_ID}:notice-seen`;
 

@@ -14,7 +14,11 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { setPageLanguage, setServiceConnection } from './api';
-import { addCommands, notifyWhenSavesEnd } from './commands';
+import {
+  addCommands,
+  LAST_NAMESPACE_KEY,
+  notifyWhenSavesEnd
+} from './commands';
 import { saveIcon } from './icons';
 import { PANEL_ID, PLUGIN_ID } from './ids';
 import { LeaseModel } from './lease';
@@ -29,9 +33,6 @@ import {
   KernelTransport,
   ServiceConnection
 } from './transport';
-
-/** The organization of this page's last save (the key `commands.ts` saves it under). */
-const LAST_NAMESPACE_KEY = `${PLUGIN_ID}:last-namespace`;
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
