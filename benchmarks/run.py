@@ -393,7 +393,7 @@ def find_seconds(root: Path, since: float) -> float:
     return time.perf_counter() - t0
 
 
-def report_seconds(server: JupyterServer, poll_every: float = 0.01) -> tuple[float, dict[str, Any]]:
+def report_seconds(server: JupyterServer, poll_every: float = 0.02) -> tuple[float, dict[str, Any]]:
     """From ``POST preflight`` until ``GET preflight`` says the report is done, as the page and
     the CLI wait for it."""
     t0 = time.perf_counter()
