@@ -259,6 +259,15 @@ async def _preflight(args: argparse.Namespace, service: SaveService, out: Output
     return OUTCOMES[CheckBlocked].exit_code if _blocking(report) else EXIT_OK
 
 
+async def confirmed(question: str) -> bool:
+    """Ask on the terminal; only y or yes is a yes (no terminal to answer: no)."""
+    try:
+        answer = await asyncio.to_thread(input, question)
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
 async def _cleanup(args: argparse.Namespace, service: SaveService, out: Output) -> int:
     report = await service.finished_preflight(None)
     caches = report.check("caches")
@@ -270,15 +279,10 @@ async def _cleanup(args: argparse.Namespace, service: SaveService, out: Output) 
     for item in listed:
         print(f"  {human_bytes(item.bytes or 0):>9}  {item.path}  ({item.kind})")
     total = human_bytes(sum(item.bytes or 0 for item in listed))
-    if not args.yes:
-        question = tr("Empty them and free {size}? Nothing else is deleted. [y/N] ", size=total)
-        try:
-            answer = await asyncio.to_thread(input, question)
-        except EOFError:  # no terminal to answer: the answer is no
-            answer = ""
-        if answer.strip().lower() not in ("y", "yes"):
-            print(tr("Nothing was deleted."))
-            return EXIT_OK
+    question = tr("Empty them and free {size}? Nothing else is deleted. [y/N] ", size=total)
+    if not args.yes and not await confirmed(question):
+        print(tr("Nothing was deleted."))
+        return EXIT_OK
     result = await service.clean_caches({"paths": [item.path for item in listed]})
     print(tr("Cleaned: the image will carry {size} less.", size=human_bytes(result.freed_bytes)))
     return EXIT_OK
@@ -913,11 +917,7 @@ async def _delete_image(args: argparse.Namespace, service: SaveService, out: Out
     body = delete_body(args)
     if not args.yes:
         print(await what_would_go(args, service), file=sys.stderr)
-        try:
-            answer = await asyncio.to_thread(input, tr("Delete it? [y/N] (--yes skips this) "))
-        except EOFError:  # no terminal to answer: the answer is no
-            answer = ""
-        if answer.strip().lower() not in ("y", "yes"):
+        if not await confirmed(tr("Delete it? [y/N] (--yes skips this) ")):
             print(tr("Nothing was deleted."), file=sys.stderr)
             return EXIT_OK
     deleted = await service.delete_image(body)

@@ -216,14 +216,20 @@ class ModelArtsSnapshot(Configurable):
 
     @default("endpoint")
     def _default_endpoint(self) -> str:
-        override = _env("MODELARTS_ENDPOINT")
+        return self._regional_endpoint(
+            "MODELARTS_ENDPOINT", "MODELARTS", REGION_ENDPOINTS.get(self.region, "")
+        )
+
+    def _regional_endpoint(self, variable: str, service: str, public: str) -> str:
+        """``variable``, then the SDK's HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>, then the
+        region's ``public`` endpoint; empty without a region."""
+        override = _env(variable)
         if override:
             return override.rstrip("/")
         if self.region:
-            sdk_override = _env(
-                f"HUAWEICLOUD_SDK_REGION_MODELARTS_{self.region.upper().replace('-', '_')}"
-            )
-            return (sdk_override or REGION_ENDPOINTS.get(self.region, "")).rstrip("/")
+            region = self.region.upper().replace("-", "_")
+            sdk_override = _env(f"HUAWEICLOUD_SDK_REGION_{service}_{region}")
+            return (sdk_override or public).rstrip("/")
         return ""
 
     @default("iam_endpoint")
@@ -235,15 +241,9 @@ class ModelArtsSnapshot(Configurable):
 
     @default("swr_endpoint")
     def _default_swr_endpoint(self) -> str:
-        override = _env("SWR_ENDPOINT")
-        if override:
-            return override.rstrip("/")
-        if self.region:
-            sdk_override = _env(
-                f"HUAWEICLOUD_SDK_REGION_SWR_{self.region.upper().replace('-', '_')}"
-            )
-            return (sdk_override or f"https://swr-api.{self.region}.myhuaweicloud.com").rstrip("/")
-        return ""
+        return self._regional_endpoint(
+            "SWR_ENDPOINT", "SWR", f"https://swr-api.{self.region}.myhuaweicloud.com"
+        )
 
     @default("hostname")
     def _default_hostname(self) -> str:

@@ -32,7 +32,7 @@ from .models import (
     iso,
 )
 from .records import ManifestRecords
-from .rules import canonical_id, check_field, is_uuid
+from .rules import canonical_id, check_field, is_uuid, refuse_unknown, switch
 from .store import JobStore
 
 log = logging.getLogger(__name__)
@@ -277,7 +277,7 @@ class ImageLibrary:
         if not isinstance(image_id, str) or not is_uuid(image_id):
             raise InvalidInput("id", _("'id' must be an image ID as the library lists it."))
         self._check_namespace(namespace)
-        with_swr = _switch(request, "with_swr_content")
+        with_swr = switch(request, "with_swr_content")
         for fresh in (False, True):
             if fresh:
                 # The list may be a minute old: what starts next is read again before deleting.
@@ -306,10 +306,8 @@ class ImageLibrary:
                 "keep",
                 _("'keep' must be a whole number from 1 to {maximum}.", maximum=KEEP_MAX),
             )
-        with_swr = _switch(request, "with_swr_content")
-        dry_run = request.get("dry_run", True)
-        if not isinstance(dry_run, bool):
-            raise InvalidInput("dry_run", _("'{field}' must be true or false.", field="dry_run"))
+        with_swr = switch(request, "with_swr_content")
+        dry_run = switch(request, "dry_run") if "dry_run" in request else True
         ids = request.get("ids")
         if not dry_run and (
             not isinstance(ids, list) or not all(isinstance(i, str) and is_uuid(i) for i in ids)
@@ -495,24 +493,8 @@ def _object(body: Any, allowed: set[str], required: set[str]) -> dict[str, Any]:
             "body",
             _("The body must be a JSON object with {fields}.", fields=", ".join(sorted(required))),
         )
-    unknown = sorted(str(key) for key in body if key not in allowed)
-    if unknown:
-        raise InvalidInput(
-            unknown[0][:40],
-            _(
-                "Unknown field '{field}'. Allowed fields: {allowed}.",
-                field=unknown[0][:40],
-                allowed=", ".join(sorted(allowed)),
-            ),
-        )
+    refuse_unknown(body, sorted(allowed))
     missing = sorted(required - set(body))
     if missing:
         raise InvalidInput(missing[0], _("'{field}' is required.", field=missing[0]))
     return body
-
-
-def _switch(request: dict[str, Any], name: str) -> bool:
-    value = request.get(name, False)
-    if not isinstance(value, bool):
-        raise InvalidInput(name, _("'{field}' must be true or false.", field=name))
-    return value

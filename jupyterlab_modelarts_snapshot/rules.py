@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,28 @@ def check_field(field: str, value: Any) -> Text | None:
 SWITCHES = ("force", "skip_size_check", "stop_after_save")
 
 
+def refuse_unknown(body: dict[Any, Any], allowed: Sequence[str]) -> None:
+    """Refuse a request body with a field the call does not document, naming the allowed ones."""
+    unknown = sorted(str(key) for key in body if key not in allowed)
+    if unknown:
+        raise InvalidInput(
+            unknown[0],
+            _(
+                "Unknown field '{field}'. Allowed fields: {allowed}.",
+                field=_shorten(unknown[0]),
+                allowed=", ".join(allowed),
+            ),
+        )
+
+
+def switch(body: dict[Any, Any], name: str) -> bool:
+    """A request's true/false field (false when absent); anything else is refused."""
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise InvalidInput(name, _("'{field}' must be true or false.", field=name))
+    return value
+
+
 def validate_save_request(body: Any) -> SaveRequest:
     """Check a save request and return it, with empty optional fields as None.
 
@@ -88,19 +111,9 @@ def validate_save_request(body: Any) -> SaveRequest:
         raise InvalidInput(
             "body", _("The request body must be a JSON object with 'name' and 'namespace'.")
         )
-    unknown = sorted(str(key) for key in body if key not in RULES and key not in SWITCHES)
-    if unknown:
-        raise InvalidInput(
-            unknown[0],
-            _(
-                "Unknown field '{field}'. Allowed fields: {allowed}.",
-                field=_shorten(unknown[0]),
-                allowed=", ".join((*FIELDS, *SWITCHES)),
-            ),
-        )
-    for switch in SWITCHES:
-        if not isinstance(body.get(switch, False), bool):
-            raise InvalidInput(switch, _("'{field}' must be true or false.", field=switch))
+    refuse_unknown(body, (*FIELDS, *SWITCHES))
+    for name in SWITCHES:
+        switch(body, name)
     for field in FIELDS:
         problem = check_field(field, body.get(field))
         if problem:
