@@ -81,7 +81,14 @@ def running_servers() -> list[dict[str, Any]]:
     """The Jupyter servers of this user that are running now (from their runtime files)."""
     from jupyter_server.serverapp import list_running_servers
 
-    return [info for info in list_running_servers(jupyter_runtime_dir()) if _alive(info["pid"])]
+    for _attempt in range(3):
+        try:
+            return [
+                info for info in list_running_servers(jupyter_runtime_dir()) if _alive(info["pid"])
+            ]
+        except FileNotFoundError:  # a server stopped between the listing and the read: again
+            continue
+    return []
 
 
 def server_of_process(pid: int) -> dict[str, Any] | None:
